@@ -1,0 +1,76 @@
+import { loadConfig } from '../config.js';
+import { startGateway } from '../main.js';
+import { certIssue, certList, certRevoke, migrateCmd, operatorAdd, prestationAdd, type Out } from './commands.js';
+import { UsageError } from './args.js';
+
+type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  migrate: migrateCmd,
+  'operator add': operatorAdd,
+  'prestation add': prestationAdd,
+  'cert issue': certIssue,
+  'cert revoke': certRevoke,
+  'cert list': certList,
+};
+
+const USAGE = `usage: esav <command> [flags]
+  serve [--integration]                 run the gateway (what npm start runs)
+  migrate                               apply database migrations
+  operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>]
+  prestation add --operator <siren> --id <identifiant> --offer <code> [--ref-pto <ref>] [--end-a <a>] [--end-z <z>]
+  cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>]
+  cert revoke --fingerprint <sha256> [--reason <text>]
+  cert list [--operator <siren>]
+Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
+
+async function serve(argv: string[]): Promise<void> {
+  if (argv.includes('--integration')) process.env.ESAV_MODE = 'integration';
+  const config = loadConfig();
+  const gw = await startGateway(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gw.log.info({ signal }, 'stopping');
+    gw.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const out: Out = (line) => process.stdout.write(line + '\n');
+  if (argv[0] === 'serve') {
+    await serve(argv.slice(1));
+    return -1;
+  }
+  const two = argv.slice(0, 2).join(' ');
+  const key = COMMANDS[two] ? two : argv[0] ?? '';
+  const cmd: Command | undefined = COMMANDS[key];
+  if (argv.includes('--help')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (!cmd) {
+    process.stderr.write(`esav: unknown command "${argv.join(' ')}"\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    await cmd(loadConfig(), argv.slice(key.split(' ').length), out);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`esav ${key}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`esav ${key}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await run(process.argv.slice(2));
+if (code >= 0) process.exit(code);

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { cpus } from 'node:os';
+
+export type Mode = 'production' | 'integration';
+
+export interface Config {
+  mode: Mode;
+  port: number;
+  host: string;
+  adminPort: number;
+  adminHost: string;
+  dataDir: string;
+  certsDir: string;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  maxBodyBytes: number;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+  logLevel: string;
+  serverName: string;
+  workers: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name}=${raw} is invalid: expected an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+// Every setting, from the environment, validated once at start: a bad value stops the process
+// with a message naming the variable instead of failing later on a request.
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const mode = (env.ESAV_MODE ?? 'production') as Mode;
+  if (mode !== 'production' && mode !== 'integration') {
+    throw new Error(`ESAV_MODE=${env.ESAV_MODE} is invalid: expected production or integration`);
+  }
+  const dataDir = resolve(env.ESAV_DATA_DIR ?? (mode === 'integration' ? './.data-integration' : './.data'));
+  return {
+    mode,
+    port: int(env, 'ESAV_PORT', 8443, 0, 65535),
+    host: env.ESAV_HOST ?? '0.0.0.0',
+    adminPort: int(env, 'ESAV_ADMIN_PORT', 9464, 0, 65535),
+    adminHost: env.ESAV_ADMIN_HOST ?? '127.0.0.1',
+    dataDir,
+    certsDir: resolve(env.ESAV_CERTS_DIR ?? './certs'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgPort: int(env, 'ESAV_PG_PORT', mode === 'integration' ? 5440 : 5439, 1, 65535),
+    maxBodyBytes: int(env, 'ESAV_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    dbPoolSize: int(env, 'ESAV_DB_POOL', 20, 1, 500),
+    dbStatementTimeoutMs: int(env, 'ESAV_DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
+    logLevel: env.ESAV_LOG_LEVEL ?? 'info',
+    serverName: env.ESAV_SERVER_NAME ?? 'localhost',
+    workers: int(env, 'ESAV_WORKERS', cpus().length, 1, 64),
+  };
+}

@@ -1,0 +1,42 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * Ticket references: "S" + two-digit year, then 8 random characters and 1 check character from
+ * Crockford's base 32 (digits and capitals without I, L, O, U: nothing to confuse on the phone),
+ * grouped for reading aloud: S26-K7Q4-M9XD-T. The check character is Luhn mod 32 over the
+ * year digits and the random characters: any single wrong character or swap of two adjacent
+ * ones is detected. 8 random characters give 2^40 references a year; a collision is retried.
+ */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const N = ALPHABET.length;
+
+function luhnCheck(chars: string): string {
+  let factor = 2;
+  let sum = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    let addend = factor * ALPHABET.indexOf(chars[i]!);
+    factor = factor === 2 ? 1 : 2;
+    addend = Math.floor(addend / N) + (addend % N);
+    sum += addend;
+  }
+  return ALPHABET[(N - (sum % N)) % N]!;
+}
+
+export function newReference(now = new Date()): string {
+  const yy = String(now.getUTCFullYear() % 100).padStart(2, '0');
+  let rnd = '';
+  for (let i = 0; i < 8; i++) rnd += ALPHABET[randomInt(N)];
+  const check = luhnCheck(yy + rnd);
+  return `S${yy}-${rnd.slice(0, 4)}-${rnd.slice(4)}-${check}`;
+}
+
+export const REFERENCE_PATTERN = /^S[0-9]{2}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]$/;
+
+/** Accepts a reference typed by a person: case and separators do not matter, O/I/L are read as 0/1/1. */
+export function normaliseReference(input: string): string | undefined {
+  const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  if (!/^S[0-9]{2}[0-9A-HJKMNP-TV-Z]{9}$/.test(s)) return undefined;
+  const body = s.slice(1, 11);
+  if (luhnCheck(body) !== s[11]) return undefined;
+  return `S${s.slice(1, 3)}-${s.slice(3, 7)}-${s.slice(7, 11)}-${s[11]}`;
+}

@@ -1,0 +1,25 @@
+import { clientFault } from '../soap/faults.js';
+
+const DOCTYPE = Buffer.from('<!DOCTYPE');
+const ENTITY = Buffer.from('<!ENTITY');
+
+/**
+ * Refuses what the parser must never see: any DTD (entity expansion, XXE) and encodings other
+ * than UTF-8 / ASCII-compatible ones, whose bytes would let '<!DOCTYPE' slip past this scan.
+ */
+export function assertSafeXml(body: Buffer): void {
+  if (body.length >= 2 && ((body[0] === 0xfe && body[1] === 0xff) || (body[0] === 0xff && body[1] === 0xfe) || body[0] === 0 || body[1] === 0)) {
+    throw clientFault('ENCODAGE_NON_SUPPORTE', 'Seuls les messages encodés en UTF-8 sont acceptés.');
+  }
+  if (body.includes(DOCTYPE) || body.includes(ENTITY)) {
+    throw clientFault('DOCTYPE_INTERDIT', 'Les déclarations DOCTYPE et ENTITY sont interdites dans les messages SOAP.');
+  }
+}
+
+/** SOAP 1.1 over HTTP is text/xml. */
+export function assertSoapContentType(contentType: string | undefined): void {
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct !== 'text/xml') {
+    throw clientFault('TYPE_CONTENU_INCORRECT', `Content-Type "${contentType ?? ''}" refusé : SOAP 1.1 attend text/xml; charset=utf-8.`);
+  }
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { XmlDocument } from 'libxml2-wasm';
+import type { Identity, IdentityResolver } from '../identity/resolver.js';
+import type { Logger } from '../log.js';
+import { DomainError } from '../domain/errors.js';
+import { readBody } from '../guards/body.js';
+import { assertSafeXml, assertSoapContentType } from '../guards/xmlSafety.js';
+import { clientFault, SoapFault, serverFault } from './faults.js';
+import { envelope, envelopeParts, faultXml, SOAP11_NS } from './envelope.js';
+import { parseRequest, validateElement } from './xml.js';
+import { toObject, type XmlObject } from './toObject.js';
+import { serializeElement } from './serialize.js';
+import type { ServiceRegistry, ServiceVersion } from './registry.js';
+import type { ServiceBinding } from './binding.js';
+
+export interface PipelineDeps {
+  registry: ServiceRegistry;
+  bindings: Map<string, ServiceBinding>;
+  identity: IdentityResolver;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+export interface SoapReply {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  close: boolean;
+}
+
+interface Trace {
+  requestId: string;
+  identity?: Identity;
+  service: string;
+  version: string;
+  operation?: string;
+}
+
+/**
+ * One SOAP call, one pass, in order (compare Apache CXF's phases):
+ *   RECEIVE     route -> live version, caller identity from the client certificate, scope
+ *   READ        body under the size cap (also after gzip)
+ *   PROTOCOL    text/xml, no DOCTYPE/ENTITY, UTF-8
+ *   UNMARSHAL   parse once (libxml2), SOAP 1.1 envelope shape, mustUnderstand headers
+ *   LOGICAL     payload namespace = this version, validate payload and headers against its XSD
+ *   PRE_INVOKE  operation from the payload root QName, SOAPAction agrees
+ *   INVOKE      handler with plain objects; domain errors become faults with their code
+ *   SEND        response element (or fault), one log line
+ */
+export async function processSoap(deps: PipelineDeps, req: IncomingMessage, service: string, version: string): Promise<SoapReply> {
+  const started = process.hrtime.bigint();
+  const trace: Trace = { requestId: randomUUID(), service, version };
+  let reply: SoapReply;
+  let outcome = 'ok';
+  let binding: ServiceBinding | undefined;
+  try {
+    const sv = deps.registry.get(service, version);
+    binding = deps.bindings.get(service);
+    if (!sv || !binding) throw unknownVersion(deps.registry, service, version);
+
+    const cert = (req.socket as TLSSocket).getPeerX509Certificate?.();
+    if (!cert) throw clientFault('CERTIFICAT_ABSENT', 'Un certificat client est requis (authentification mutuelle TLS).');
+    trace.identity = await deps.identity.resolve(cert);
+    if (!binding.scopes.includes(trace.identity.scope)) {
+      throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
+    }
+
+    assertSoapContentType(req.headers['content-type']);
+    const body = await readBody(req, deps.maxBodyBytes);
+    assertSafeXml(body);
+
+    const doc = parseRequest(body);
+    try {
+      reply = await invoke(deps, sv, binding, doc, req, trace);
+    } finally {
+      doc.dispose();
+    }
+  } catch (err) {
+    const fault = toFault(err, trace, deps.log);
+    outcome = fault.code;
+    reply = {
+      status: 500,
+      body: faultXml(fault.kind, fault.code, fault.message, trace.requestId, fault.diagnostics, binding?.faultDetail?.(fault.code, fault.message)),
+      headers: fault.httpHeaders,
+      close: fault.closeConnection,
+    };
+  }
+  deps.log.info(
+    {
+      requestId: trace.requestId,
+      siren: trace.identity?.siren,
+      fingerprint: trace.identity?.fingerprint,
+      service,
+      version,
+      operation: trace.operation,
+      outcome,
+      status: reply.status,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+    },
+    'soap',
+  );
+  reply.headers['X-Request-Id'] = trace.requestId;
+  return reply;
+}
+
+async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBinding, doc: XmlDocument, req: IncomingMessage, trace: Trace): Promise<SoapReply> {
+  const { headers, payload } = envelopeParts(doc);
+
+  const understood = new Set(binding.understoodHeaders ?? []);
+  const headerData: XmlObject = {};
+  for (const h of headers) {
+    const mu = h.attr('mustUnderstand', 'soap') ?? h.attrs.find((a) => a.name === 'mustUnderstand' && a.namespaceUri === SOAP11_NS);
+    if (!understood.has(h.name)) {
+      if (mu && (mu.value === '1' || mu.value === 'true')) {
+        throw new SoapFault('MustUnderstand', 'ENTETE_NON_COMPRISE', `L'en-tête {${h.namespaceUri}}${h.name} est marqué mustUnderstand mais n'est pas pris en charge par ce service.`);
+      }
+      continue;
+    }
+    if (h.namespaceUri === sv.namespace) validateElement(sv.validator, h, `L'en-tête ${h.name}`);
+    headerData[h.name] = toObject(h);
+  }
+
+  if (payload.namespaceUri !== sv.namespace) throw wrongNamespace(deps.registry, sv, payload.namespaceUri, payload.name);
+  const operation = sv.byInput.get(payload.name);
+  if (!operation) {
+    throw clientFault('OPERATION_INCONNUE', `Opération inconnue : ${payload.name}. Opérations de ${sv.service} ${sv.version} : ${Object.keys(sv.operations).join(', ')}.`);
+  }
+  trace.operation = operation;
+  const spec = sv.operations[operation]!;
+  checkSoapAction(req.headers['soapaction'], spec.soapAction);
+  validateElement(sv.validator, payload, `La requête ${payload.name}`);
+
+  const handler = binding.operations[operation];
+  if (!handler) throw serverFault('OPERATION_NON_IMPLEMENTEE', `L'opération ${operation} n'est pas disponible sur cette plate-forme.`);
+  const input = toObject(payload);
+  const result = await handler(typeof input === 'string' ? {} : (input as XmlObject), {
+    requestId: trace.requestId,
+    identity: trace.identity!,
+    version: sv,
+    operation,
+    headers: headerData,
+    log: deps.log,
+  });
+  return {
+    status: 200,
+    body: envelope(serializeElement(spec.output, sv.namespace, result.body, sv.qualified), result.headerXml),
+    headers: {},
+    close: false,
+  };
+}
+
+function checkSoapAction(header: string | string[] | undefined, expected: string): void {
+  if (header === undefined) {
+    throw clientFault('SOAPACTION_ABSENTE', `L'en-tête HTTP SOAPAction est obligatoire en SOAP 1.1 ; attendu : "${expected}".`);
+  }
+  const value = String(header).trim().replace(/^"(.*)"$/, '$1');
+  // An empty SOAPAction ("") leaves the intent to the body (WS-I BP 1.1 R2744 allows it).
+  if (value !== '' && value !== expected) {
+    throw clientFault('SOAPACTION_INCORRECTE', `SOAPAction "${value}" ne correspond pas à l'opération du message ; attendu : "${expected}".`);
+  }
+}
+
+function unknownVersion(registry: ServiceRegistry, service: string, version: string): SoapFault {
+  const live = registry.versionsOf(service).map((v) => v.version);
+  if (live.length === 0) return clientFault('SERVICE_INCONNU', `Service inconnu : ${service}. Voir GET /ws pour la liste des services.`);
+  return clientFault('VERSION_INCONNUE', `La version ${version} du service ${service} n'est pas en production ; versions en production : ${live.join(', ')}.`);
+}
+
+function wrongNamespace(registry: ServiceRegistry, sv: ServiceVersion, ns: string, name: string): SoapFault {
+  const other = registry.versionsOf(sv.service).find((v) => v.namespace === ns);
+  if (other) {
+    return clientFault('VERSION_INCORRECTE', `Le message ${name} est un message ${sv.service} ${other.version} (${ns}) envoyé au point d'accès ${sv.version} : envoyez-le à /ws/${sv.service}/${other.version} ou migrez-le vers ${sv.namespace}.`);
+  }
+  return clientFault('ESPACE_DE_NOMS_INCORRECT', `L'élément ${name} est dans l'espace de noms "${ns}" ; ${sv.service} ${sv.version} attend "${sv.namespace}".`);
+}
+
+function toFault(err: unknown, trace: Trace, log: Logger): SoapFault {
+  if (err instanceof SoapFault) return err;
+  if (err instanceof DomainError) {
+    const headers: Record<string, string> = err.retryAfterSeconds ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
+    return new SoapFault(err.server ? 'Server' : 'Client', err.code, err.message, [], headers);
+  }
+  // Ours, not the caller's: log the stack, answer with the request id only.
+  log.error({ requestId: trace.requestId, err }, 'unexpected error');
+  const dbDown = isDatabaseUnavailable(err);
+  return dbDown
+    ? new SoapFault('Server', 'SERVICE_INDISPONIBLE', `Le service est momentanément indisponible ; réessayez plus tard (requête ${trace.requestId}).`, [], { 'Retry-After': '5' })
+    : new SoapFault('Server', 'ERREUR_INTERNE', `Erreur interne du service (requête ${trace.requestId}) ; contactez e-soutien avec cet identifiant.`);
+}
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(e?.code ?? '') ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')
+  );
+}
