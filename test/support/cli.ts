@@ -1,0 +1,58 @@
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+
+function root(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+}
+export const PROJECT_ROOT = root();
+export const ESAV_BIN = join(PROJECT_ROOT, 'bin', 'esav.js');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `esav` command, as ops would, with the given environment. */
+export function esav(env: NodeJS.ProcessEnv, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [ESAV_BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function esavOk(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const r = esav(env, ...args);
+  if (r.status !== 0) throw new Error(`esav ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Starts `esav serve` as a child process; resolves once it logs that it listens. */
+export function spawnGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
+  const child = spawn(process.execPath, [ESAV_BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${logs.join('\n')}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        if (line.includes('e-SAV gateway listening')) {
+          clearTimeout(timer);
+          resolve({ child, port: JSON.parse(line).port, logs });
+        }
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}: ${logs.join('\n')}`));
+    });
+  });
+}
