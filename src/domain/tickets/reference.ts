@@ -4,8 +4,8 @@ import { randomInt } from 'node:crypto';
  * Ticket references: "S" + two-digit year, then 8 random characters and 1 check character from
  * Crockford's base 32 (digits and capitals without I, L, O, U: nothing to confuse on the phone),
  * grouped for reading aloud: S26-K7Q4-M9XD-T. The check character is Luhn mod 32 over the
- * year digits and the random characters: any single wrong character or swap of two adjacent
- * ones is detected. 8 random characters give 2^40 references a year; a collision is retried.
+ * year digits and the random characters: any single wrong character is detected, and any swap
+ * of two adjacent ones except 0 <-> Z (the one blind spot of Luhn mod N, like 09 <-> 90 in base 10). 8 random characters give 2^40 references a year; a collision is retried.
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const N = ALPHABET.length;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { newReference, normaliseReference, REFERENCE_PATTERN } from '../../src/domain/tickets/reference.js';
+
+describe('ticket references', () => {
+  it('have the documented shape and the year', () => {
+    const ref = newReference(new Date('2026-05-04T10:00:00Z'));
+    expect(ref).toMatch(REFERENCE_PATTERN);
+    expect(ref.startsWith('S26-')).toBe(true);
+  });
+
+  it('are unique over many draws', () => {
+    const set = new Set(Array.from({ length: 20000 }, () => newReference()));
+    expect(set.size).toBe(20000);
+  });
+
+  it('detect every single-character error through the check character', () => {
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    for (let n = 0; n < 50; n++) {
+      const ref = newReference();
+      expect(normaliseReference(ref)).toBe(ref);
+      const chars = ref.replace(/-/g, '').split('');
+      for (let i = 3; i < chars.length; i++) {
+        for (const c of alphabet) {
+          if (c === chars[i]) continue;
+          const wrong = [...chars];
+          wrong[i] = c;
+          expect(normaliseReference(wrong.join(''))).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it('detect every swap of two adjacent characters but 0 <-> Z (Luhn mod N)', () => {
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    let undetected = 0;
+    for (let pos = 3; pos < 10; pos++) {
+      for (const a of alphabet) {
+        for (const b of alphabet) {
+          if (a === b) continue;
+          const body = ('26' + 'K7Q4M9XD').split('');
+          body[pos - 1] = a;
+          body[pos] = b;
+          const check = [...alphabet].find((c) => normaliseReference('S' + body.join('') + c))!;
+          const swapped = [...body];
+          [swapped[pos - 1], swapped[pos]] = [swapped[pos]!, swapped[pos - 1]!];
+          if (normaliseReference('S' + swapped.join('') + check)) {
+            undetected++;
+            expect([a, b].sort().join('')).toBe('0Z');
+          }
+        }
+      }
+    }
+    expect(undetected).toBeLessThanOrEqual(14);
+  });
+
+  it('accept what a person types: lower case, no dashes, O for 0', () => {
+    const ref = newReference();
+    const typed = ref.toLowerCase().replace(/-/g, '').replace(/0/g, 'o');
+    expect(normaliseReference(typed)).toBe(ref);
+  });
+});
