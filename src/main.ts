@@ -25,8 +25,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function bindings(db: Database): Map<string, ServiceBinding> {
-  const tickets = new TicketService(db.pool);
+function bindings(tickets: TicketService): Map<string, ServiceBinding> {
   return new Map([signalisationBinding(tickets)].map((b) => [b.service, b]));
 }
 
@@ -55,8 +54,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     await identity.start();
     closers.push(() => identity.close());
 
+    const tickets = new TicketService(db.pool);
     const app = createSoapApp({
-      deps: { registry, bindings: bindings(db), identity, log, maxBodyBytes: config.maxBodyBytes },
+      deps: { registry, bindings: bindings(tickets), identity, log, maxBodyBytes: config.maxBodyBytes },
       fallbackHost: `${config.serverName}:${config.port}`,
     });
     const server = https.createServer(serverTlsOptions(config.certsDir), app);
@@ -77,7 +77,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         }),
     );
 
-    const admin = http.createServer(createAdminApp(db.pool, registry));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>

@@ -2,6 +2,7 @@ import { loadConfig } from '../config.js';
 import { startGateway } from '../main.js';
 import { certIssue, certList, certRevoke, migrateCmd, operatorAdd, prestationAdd, type Out } from './commands.js';
 import { UsageError } from './args.js';
+import { ticketAdvance, ticketComment } from './tickets.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, Command> = {
   'cert issue': certIssue,
   'cert revoke': certRevoke,
   'cert list': certList,
+  'ticket advance': ticketAdvance,
+  'ticket comment': ticketComment,
 };
 
 const USAGE = `usage: esav <command> [flags]
@@ -22,6 +25,8 @@ const USAGE = `usage: esav <command> [flags]
   cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>]
   cert revoke --fingerprint <sha256> [--reason <text>]
   cert list [--operator <siren>]
+  ticket advance <reference> --to <state> [--comment <text>] [--resolution <text>] [--agent <name>]
+  ticket comment <reference> <text> [--agent <name>]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serve(argv: string[]): Promise<void> {

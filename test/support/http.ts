@@ -38,7 +38,8 @@ export function soapPost(url: string, creds: TlsCreds, xml: Buffer | string, soa
   return request(url, creds, { method: 'POST', headers, body: xml, agent });
 }
 
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@' });
+// Values stay strings, as on the wire (a SIREN or a reference must not turn into a number).
+const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
 
 export interface ParsedFault {
   faultcode: string;

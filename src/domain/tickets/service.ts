@@ -2,9 +2,35 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
 import { DomainError } from '../errors.js';
 import type { Scope } from '../../pki/certs.js';
-import { findOwnPrestation, insertTicket } from './repo.js';
-import { newReference } from './reference.js';
-import type { TicketState } from './states.js';
+import { inTransaction } from '../../db/pool.js';
+import {
+  closedTickets, findOwnPrestation, findTicket, findTicketState, insertComment, insertTicket, searchTickets,
+  ticketComments, ticketEvents, updateState, type CommentRow, type EventRow, type SearchFilter, type SummaryRow, type TicketRow,
+} from './repo.js';
+import { newReference, normaliseReference } from './reference.js';
+import { CLOSED_STATES, CLOSING_STATES, STATES, TRANSITIONS, interopFibreView, isTicketState, type TicketState } from './states.js';
+import { guaranteeFor, type Guarantee } from './guarantee.js';
+
+/** Closed tickets stay visible in the history this long after closing (article 4.2.2). */
+export const HISTORY_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+export interface TicketDetail {
+  ticket: TicketRow;
+  events: EventRow[];
+  savComments: CommentRow[];
+  operatorComplements: CommentRow[];
+  guarantee?: Guarantee;
+  interop?: ReturnType<typeof interopFibreView>;
+}
+
+export interface AdvanceRequest {
+  reference: string;
+  to: string;
+  actor: string;
+  comment?: string;
+  resolution?: string;
+}
 
 export interface Caller {
   siren: string;
@@ -40,6 +66,115 @@ export class TicketService {
     private readonly pool: Pool,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  private notFound(reference: string): DomainError {
+    return new DomainError('SIGNALISATION_INCONNUE', `La signalisation ${reference} n'existe pas pour cet opérateur.`);
+  }
+
+  /** Reads what a person typed (case, dashes, O/0) and checks the check character. */
+  private ref(reference: string): string {
+    const r = normaliseReference(reference);
+    if (!r) throw new DomainError('REFERENCE_INVALIDE', `La référence ${reference} n'est pas une référence de signalisation valide (format S26-XXXX-XXXX-C, caractère de contrôle compris).`);
+    return r;
+  }
+
+  async state(caller: Caller, reference: string): Promise<{ reference: string; state: TicketState; since: Date; interop?: ReturnType<typeof interopFibreView> }> {
+    const ref = this.ref(reference);
+    const row = await findTicketState(this.pool, ref, caller.siren);
+    if (!row) throw this.notFound(ref);
+    const state = row.state as TicketState;
+    return { reference: ref, state, since: row.stateSince, interop: row.ftth ? interopFibreView(state) : undefined };
+  }
+
+  async detail(caller: Caller, reference: string): Promise<TicketDetail> {
+    const ref = this.ref(reference);
+    const ticket = await findTicket(this.pool, ref, caller.siren);
+    if (!ticket) throw this.notFound(ref);
+    return this.describe(ticket);
+  }
+
+  private async describe(ticket: TicketRow): Promise<TicketDetail> {
+    const [events, comments] = await Promise.all([ticketEvents(this.pool, ticket.id), ticketComments(this.pool, ticket.id)]);
+    const level = (ticket.details.formulaire?.data?.niveauGarantie as string | undefined) ?? ticket.guaranteeLevel;
+    return {
+      ticket,
+      events,
+      savComments: comments.filter((c) => c.author === 'sav'),
+      operatorComplements: comments.filter((c) => c.author === 'operateur'),
+      guarantee: guaranteeFor(level, ticket.depositedAt),
+      interop: ticket.ftth ? interopFibreView(ticket.state as TicketState) : undefined,
+    };
+  }
+
+  /**
+   * Closed tickets up to 90 calendar days after their closing. A reference asked for directly
+   * says why it is not there (still open, or past the 90 days) instead of answering nothing.
+   */
+  async history(caller: Caller, q: { reference?: string; prestationId?: string; from?: Date; to?: Date }): Promise<SummaryRow[]> {
+    const now = this.clock();
+    const since = new Date(now.getTime() - HISTORY_DAYS * DAY_MS);
+    if (q.reference) {
+      const ref = this.ref(q.reference);
+      const t = await findTicket(this.pool, ref, caller.siren);
+      if (!t) throw this.notFound(ref);
+      if (!t.closedAt) throw new DomainError('SIGNALISATION_NON_CLOSE', `La signalisation ${ref} n'est pas close (état ${t.state}) : utilisez consulterEtatSignalisation.`);
+      if (t.closedAt < since) {
+        throw new DomainError('HISTORIQUE_EXPIRE', `La signalisation ${ref} a été close le ${t.closedAt.toISOString()}, il y a plus de ${HISTORY_DAYS} jours : elle n'est plus consultable.`);
+      }
+      return [{ reference: t.reference, externalRef: t.externalRef, prestationId: t.prestationId, offerCode: t.offerCode, state: t.state, stateSince: t.stateSince, depositedAt: t.depositedAt, closedAt: t.closedAt }];
+    }
+    if (!q.prestationId && !q.from && !q.to) throw new DomainError('CRITERE_MANQUANT', 'Indiquez une référence, un identifiant de prestation ou une période.');
+    if (q.from && q.to && q.from >= q.to) throw new DomainError('PERIODE_INVALIDE', 'La date de début de la période doit précéder sa date de fin.');
+    return closedTickets(this.pool, caller.siren, since, q, 1000);
+  }
+
+  async search(caller: Caller, f: SearchFilter, page: number, pageSize: number): Promise<{ total: number; rows: SummaryRow[] }> {
+    if (f.depositedFrom && f.depositedTo && f.depositedFrom >= f.depositedTo) throw new DomainError('PERIODE_INVALIDE', 'La date de début de la période doit précéder sa date de fin.');
+    return searchTickets(this.pool, caller.siren, f, (page - 1) * pageSize, pageSize);
+  }
+
+  /** The operator adds information to an open ticket (e.g. answering a frozen one). */
+  async complete(caller: Caller, reference: string, text: string): Promise<{ reference: string; state: TicketState; at: Date }> {
+    const ref = this.ref(reference);
+    return inTransaction(this.pool, async (c) => {
+      const t = await findTicket(c, ref, caller.siren, true);
+      if (!t) throw this.notFound(ref);
+      if (CLOSED_STATES.includes(t.state as TicketState)) {
+        throw new DomainError('SIGNALISATION_CLOSE', `La signalisation ${ref} est close (état ${t.state}) : elle ne peut plus être complétée ; déposez une nouvelle signalisation.`);
+      }
+      const at = this.clock();
+      await insertComment(c, t.id, at, 'operateur', `operateur:${caller.siren}`, text);
+      return { reference: ref, state: t.state as TicketState, at };
+    });
+  }
+
+  /** The provider's SAV moves a ticket along the transition table; every change is recorded. */
+  async advance(req: AdvanceRequest): Promise<{ reference: string; from: TicketState; to: TicketState; at: Date }> {
+    const ref = this.ref(req.reference);
+    if (!isTicketState(req.to)) throw new DomainError('ETAT_INCONNU', `État inconnu : ${req.to}. États : ${Object.keys(STATES).join(', ')}.`);
+    const to = req.to;
+    return inTransaction(this.pool, async (c) => {
+      const t = await findTicket(c, ref, undefined, true);
+      if (!t) throw new DomainError('SIGNALISATION_INCONNUE', `La signalisation ${ref} n'existe pas.`);
+      const from = t.state as TicketState;
+      const allowed = TRANSITIONS[from];
+      if (!allowed.includes(to)) {
+        throw new DomainError('TRANSITION_INTERDITE', `Transition ${from} -> ${to} interdite ; depuis ${from} : ${allowed.length ? allowed.join(', ') : 'aucune (état final)'}.`);
+      }
+      const at = this.clock();
+      const closedAt = CLOSING_STATES.includes(to) ? at : CLOSED_STATES.includes(to) ? t.closedAt : null;
+      await updateState(c, t.id, from, to, at, req.actor, req.comment, closedAt, req.resolution ? { etatResolution: req.resolution } : {});
+      return { reference: ref, from, to, at };
+    });
+  }
+
+  async savComment(reference: string, actor: string, text: string): Promise<void> {
+    const ref = this.ref(reference);
+    const t = await findTicket(this.pool, ref);
+    if (!t) throw new DomainError('SIGNALISATION_INCONNUE', `La signalisation ${ref} n'existe pas.`);
+    if (t.state === 'CLOS_TABLEAU_DE_BORD') throw new DomainError('SIGNALISATION_CLOSE', `La signalisation ${ref} n'est plus modifiable (clos tableau de bord).`);
+    await insertComment(this.pool, t.id, this.clock(), 'sav', actor, text);
+  }
 
   /** Files a signalisation. The reference is only returned once the row is committed. */
   async deposit(caller: Caller, req: DepositRequest): Promise<DepositReceipt> {

@@ -34,3 +34,28 @@ export const CLOSED_STATES: TicketState[] = ['CLOS', 'VALIDE', 'CLOS_TABLEAU_DE_
 export function isTicketState(s: string): s is TicketState {
   return Object.prototype.hasOwnProperty.call(STATES, s);
 }
+
+/** States in which the ticket is treated and closed: closed_at is set on entering the first two. */
+export const CLOSING_STATES: TicketState[] = ['CLOS', 'EN_REJET'];
+
+/**
+ * Annexe P1: the Interop'Fibre view of an FTTH ticket. "En cours" groups the original states
+ * Openactive (being worked on), Deferred (waiting for the operator) and Queued (not yet taken).
+ */
+export function interopFibreView(state: TicketState): { etat: 'En cours' | 'Clos' | 'Annulé'; etatOrigine?: 'Openactive' | 'Deferred' | 'Queued' } {
+  switch (state) {
+    case 'EN_DEPOT':
+    case 'EN_QUALIFICATION':
+      return { etat: 'En cours', etatOrigine: 'Queued' };
+    case 'EN_COURS':
+      return { etat: 'En cours', etatOrigine: 'Openactive' };
+    case 'GELE':
+      return { etat: 'En cours', etatOrigine: 'Deferred' };
+    case 'CLOS':
+    case 'VALIDE':
+    case 'CLOS_TABLEAU_DE_BORD':
+      return { etat: 'Clos' };
+    case 'EN_REJET':
+      return { etat: 'Annulé' };
+  }
+}
