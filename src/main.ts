@@ -13,7 +13,8 @@ import { serverTlsOptions } from './transport/tls.js';
 import { createSoapApp } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
 import type { ServiceBinding } from './soap/binding.js';
-import { TicketService } from './domain/tickets/service.js';
+import { TicketService, type FormPolicy } from './domain/tickets/service.js';
+import { loadCatalogues, formForOffer, type CatalogueRegistry } from './catalogue/index.js';
 import { signalisationBinding } from './domain/tickets/handlers.js';
 
 export interface Gateway {
@@ -25,8 +26,19 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function bindings(tickets: TicketService): Map<string, ServiceBinding> {
-  return new Map([signalisationBinding(tickets)].map((b) => [b.service, b]));
+function bindings(tickets: TicketService, catalogues: CatalogueRegistry): Map<string, ServiceBinding> {
+  return new Map([signalisationBinding(tickets, catalogues)].map((b) => [b.service, b]));
+}
+
+/** Forms an offer requires: those of the newest live catalogue. */
+function formPolicy(catalogues: CatalogueRegistry): FormPolicy {
+  return {
+    requiredForm(offerCode) {
+      const newest = catalogues.live().at(-1);
+      const form = newest && formForOffer(catalogues, newest.version, offerCode);
+      return form && newest ? { catalogue: newest.version, code: form.code } : undefined;
+    },
+  };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -54,9 +66,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     await identity.start();
     closers.push(() => identity.close());
 
-    const tickets = new TicketService(db.pool);
+    const catalogues = loadCatalogues();
+    closers.push(async () => catalogues.dispose());
+    const tickets = new TicketService(db.pool, () => new Date(), formPolicy(catalogues));
     const app = createSoapApp({
-      deps: { registry, bindings: bindings(tickets), identity, log, maxBodyBytes: config.maxBodyBytes },
+      catalogues,
+      deps: { registry, bindings: bindings(tickets, catalogues), identity, log, maxBodyBytes: config.maxBodyBytes },
       fallbackHost: `${config.serverName}:${config.port}`,
     });
     const server = https.createServer(serverTlsOptions(config.certsDir), app);

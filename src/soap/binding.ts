@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { XmlObject } from './toObject.js';
 import type { OutObject } from './serialize.js';
 import type { ServiceVersion } from './registry.js';
+import type { XmlElement } from 'libxml2-wasm';
 
 export interface OperationContext {
   requestId: string;
@@ -12,6 +13,11 @@ export interface OperationContext {
   operation: string;
   /** SOAP header blocks as plain data, keyed by local name. */
   headers: XmlObject;
+  /**
+   * The validated payload element, for the few handlers that must validate a nested document
+   * against another schema (the catalogue's forms). Valid only until the handler's promise settles.
+   */
+  payload: XmlElement;
   log: Logger;
 }
 

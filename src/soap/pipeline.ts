@@ -141,6 +141,7 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
     version: sv,
     operation,
     headers: headerData,
+    payload,
     log: deps.log,
   });
   return {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import https from 'node:https';
 import { startTestGateway, type ClientCreds, type TestGateway } from '../support/gateway.js';
 import { esavOk } from '../support/cli.js';
-import { depositXml, parseSoap, request, soapPost, V1, V2 } from '../support/http.js';
+import { depositXml, formXml, parseSoap, request, soapPost, V1, V2 } from '../support/http.js';
 import { REFERENCE_PATTERN } from '../../src/domain/tickets/reference.js';
 
 const OP = '552100554';
@@ -14,8 +14,20 @@ let t: TestGateway;
 let creds: ClientCreds;
 let db: pg.Client;
 
+/** The form for node-soap: attributes on the wrapper, the form element as raw XML (xs:any). */
+function nodeSoapForm(prestation: string) {
+  const m = /^<s:formulaire catalogue="([^"]+)" code="([^"]+)">(.*)<\/s:formulaire>$/.exec(formXml(prestation))!;
+  return { attributes: { catalogue: m[1], code: m[2] }, $xml: m[3] };
+}
+
 async function soapClient(version: string, c: ClientCreds): Promise<soap.Client> {
-  // node-soap fetches the WSDL and its imported schemas through axios: give it an mTLS agent.
+  /** The form for node-soap: attributes on the wrapper, the form element as raw XML (xs:any). */
+function nodeSoapForm(prestation: string) {
+  const m = /^<s:formulaire catalogue="([^"]+)" code="([^"]+)">(.*)<\/s:formulaire>$/.exec(formXml(prestation))!;
+  return { attributes: { catalogue: m[1], code: m[2] }, $xml: m[3] };
+}
+
+// node-soap fetches the WSDL and its imported schemas through axios: give it an mTLS agent.
   const httpsAgent = new https.Agent({ key: c.key, cert: c.cert, ca: c.ca });
   const client = await soap.createClientAsync(`${t.base}/ws/signalisation/${version}?wsdl`, { wsdl_options: { httpsAgent }, disableCache: true });
   client.setSecurity(new soap.ClientSSLSecurity(c.key, c.cert, c.ca));
@@ -43,6 +55,7 @@ describe('deposerSignalisation end to end over mTLS with the node-soap client', 
     const [res] = await client.deposerSignalisationAsync({
       identifiantPrestation: 'ETH-0001',
       referenceExterne: 'OPE1-T-0001',
+      formulaire: nodeSoapForm('ETH-0001'),
       defautDeclare: { code: 'COUPURE', libelle: 'Coupure totale' },
       commentaire: 'Client sans service depuis 8h',
     });
@@ -59,6 +72,7 @@ describe('deposerSignalisation end to end over mTLS with the node-soap client', 
     const client = await soapClient('v2', creds);
     const [res] = await client.deposerSignalisationAsync({
       identifiantPrestation: 'ETH-0001',
+      formulaire: nodeSoapForm('ETH-0001'),
       defautDeclare: { code: 'DEGRADATION', libelle: 'Débit dégradé' },
       contactSurSite: { nom: 'M. Martin', telephone: '+33 1 23 45 67 89' },
     });

@@ -140,7 +140,7 @@ describe('consulting tickets', () => {
     expect(frozen.interopFibre).toEqual({ etat: 'En cours', etatOrigine: 'Deferred' });
     await admin(`/tickets/${ref}/advance`, { to: 'CLOS', resolution: 'RESOLU_PTO_REMPLACEE' });
     const d = (await call('consulterDetailSignalisation', `<s:referenceSignalisation>${ref}</s:referenceSignalisation>`, ftthCreds)).payload!.consulterDetailSignalisationReponse;
-    expect(d.ftth).toMatchObject({ refPto: 'FI-1234-5678', siren: OP, etat: 'Clos', etatResolution: 'RESOLU_PTO_REMPLACEE' });
+    expect(d.ftth).toMatchObject({ refPto: 'FI-1234-5678', siren: '552100554', etat: 'Clos', etatResolution: 'RESOLU_PTO_REMPLACEE' });
     expect(d.ftth.dateDebut).toBe(d.datePriseEnCompte);
     expect(new Date(d.ftth.dateCloture).getTime()).toBeGreaterThanOrEqual(new Date(d.ftth.dateDebut).getTime());
     expect(d.ftth.dateDerniereInteraction).toBe(d.ftth.dateCloture);

@@ -69,10 +69,30 @@ export function envelope(bodyXml: string, headerXml = ''): string {
 export const V1 = 'urn:fr:esav:signalisation:v1';
 export const V2 = 'urn:fr:esav:signalisation:v2';
 
-export function depositXml(ns: string, prestation: string, opts: { ext?: string; comment?: string; extra?: string } = {}): string {
+export const CATALOGUE = '2026-11';
+
+/** A valid catalogue form for the test prestations: ETH-* are ETH_ENTREPRISE, FTTH-* FTTH_ACCES. */
+export function formXml(prestation: string, catalogue = CATALOGUE): string {
+  if (prestation.startsWith('ETH-')) {
+    return `<s:formulaire catalogue="${catalogue}" code="ETH_ENTREPRISE"><e:formulaireEthEntreprise xmlns:e="urn:fr:esav:catalogue:${catalogue}:eth-entreprise">` +
+      `<e:extremiteA><e:adresse>12 rue de la Paix, 75002 Paris</e:adresse><e:codeInsee>75056</e:codeInsee></e:extremiteA>` +
+      `<e:extremiteZ><e:adresse>1 place Bellecour, 69002 Lyon</e:adresse><e:codeInsee>69382</e:codeInsee></e:extremiteZ>` +
+      `<e:niveauGarantie>GTR4H</e:niveauGarantie><e:interruptionTotale>true</e:interruptionTotale></e:formulaireEthEntreprise></s:formulaire>`;
+  }
+  if (prestation.startsWith('FTTH-')) {
+    return `<s:formulaire catalogue="${catalogue}" code="FTTH_ACCES"><f:formulaireFtthAcces xmlns:f="urn:fr:esav:catalogue:${catalogue}:ftth-acces">` +
+      `<f:refPto>FI-1234-5678</f:refPto><f:sirenSiteClient>552100554</f:sirenSiteClient>` +
+      `<f:contact><f:nom>Camille Martin</f:nom><f:telephone>0612345678</f:telephone></f:contact>` +
+      `<f:localisationDefaut>PTO</f:localisationDefaut></f:formulaireFtthAcces></s:formulaire>`;
+  }
+  return '';
+}
+
+export function depositXml(ns: string, prestation: string, opts: { ext?: string; comment?: string; extra?: string; form?: string } = {}): string {
   return envelope(
     `<s:deposerSignalisation xmlns:s="${ns}"><s:identifiantPrestation>${prestation}</s:identifiantPrestation>` +
       (opts.ext ? `<s:referenceExterne>${opts.ext}</s:referenceExterne>` : '') +
+      (opts.form ?? formXml(prestation)) +
       `<s:defautDeclare><s:code>COUPURE</s:code><s:libelle>Coupure totale du service</s:libelle></s:defautDeclare>` +
       (opts.comment ? `<s:commentaire>${opts.comment}</s:commentaire>` : '') +
       (opts.extra ?? '') +

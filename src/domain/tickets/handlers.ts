@@ -1,7 +1,11 @@
 import type { ServiceBinding } from '../../soap/binding.js';
 import { asList, obj, str, type XmlObject } from '../../soap/toObject.js';
 import type { OutObject } from '../../soap/serialize.js';
-import type { TicketService } from './service.js';
+import type { AttachedForm, TicketService } from './service.js';
+import type { CatalogueRegistry } from '../../catalogue/registry.js';
+import { validateForm } from '../../catalogue/validate.js';
+import { elementChildren } from '../../soap/xml.js';
+import type { XmlElement } from 'libxml2-wasm';
 import type { SummaryRow } from './repo.js';
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
@@ -24,7 +28,16 @@ function period(v: XmlObject | undefined): { from?: Date; to?: Date } {
 }
 
 /** XML <-> TicketService for the `signalisation` service (every live version). */
-export function signalisationBinding(tickets: TicketService): ServiceBinding {
+function attachedForm(catalogues: CatalogueRegistry, payload: XmlElement, input: XmlObject): AttachedForm | undefined {
+  const wrapper = obj(input.formulaire) ?? (input.formulaire === '' ? {} : undefined);
+  if (!wrapper) return undefined;
+  const el = elementChildren(payload).find((c) => c.name === 'formulaire')!;
+  const catalogue = el.attr('catalogue')!.value;
+  const code = el.attr('code')!.value;
+  return { catalogue, code, validate: (offerCode) => validateForm(catalogues, catalogue, code, elementChildren(el)[0], offerCode) };
+}
+
+export function signalisationBinding(tickets: TicketService, catalogues: CatalogueRegistry): ServiceBinding {
   return {
     service: 'signalisation',
     scopes: ['esav', 'ftth'],
@@ -38,6 +51,9 @@ export function signalisationBinding(tickets: TicketService): ServiceBinding {
           faultLabel: str(fault.libelle)!,
           comment: str(input.commentaire),
           externalRef: str(input.referenceExterne),
+          form: attachedForm(catalogues, ctx.payload, input),
+          appointmentId: str(input.idRendezVous),
+          context: str(input.contexte) as 'PAS_DE_PLAGES_DISPONIBLES' | undefined,
           extras: contact ? { contactSurSite: contact } : undefined,
           serviceVersion: ctx.version.version,
         });

@@ -37,8 +37,24 @@ export interface Caller {
   scope: Scope;
 }
 
+/** A form attached to a deposit; validate() checks it against the catalogue for the prestation's offer. */
+export interface AttachedForm {
+  catalogue: string;
+  code: string;
+  validate(offerCode: string): { catalogue: string; code: string; data: unknown };
+}
+
+/** Which offers need a form: the catalogue, seen from the domain. */
+export interface FormPolicy {
+  /** The form code an offer requires in the newest live catalogue, if any, and that catalogue. */
+  requiredForm(offerCode: string): { catalogue: string; code: string } | undefined;
+}
+
 export interface DepositRequest {
   prestationId: string;
+  form?: AttachedForm;
+  appointmentId?: string;
+  context?: 'PAS_DE_PLAGES_DISPONIBLES';
   faultCode: string;
   faultLabel: string;
   comment?: string;
@@ -56,15 +72,17 @@ export interface DepositReceipt {
   created: boolean;
 }
 
-function hashOf(req: DepositRequest): string {
-  const { serviceVersion: _v, ...rest } = req;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+/** What makes two deposits "the same" for an idempotent retry: everything the operator sent. */
+function hashOf(req: DepositRequest, form: unknown): string {
+  const { serviceVersion: _v, form: _f, ...rest } = req;
+  return createHash('sha256').update(JSON.stringify({ ...rest, form })).digest('hex');
 }
 
 export class TicketService {
   constructor(
     private readonly pool: Pool,
     private readonly clock: () => Date = () => new Date(),
+    private readonly forms: FormPolicy = { requiredForm: () => undefined },
   ) {}
 
   private notFound(reference: string): DomainError {
@@ -187,7 +205,16 @@ export class TicketService {
     if (caller.scope !== expected) {
       throw new DomainError('PERIMETRE_CERTIFICAT', `La prestation ${req.prestationId} (offre ${prestation.offerCode}) exige un certificat de périmètre ${expected} ; le certificat présenté est de périmètre ${caller.scope}.`);
     }
-    const requestHash = hashOf(req);
+    let form: { catalogue: string; code: string; data: unknown } | undefined;
+    if (req.form) form = req.form.validate(prestation.offerCode);
+    else {
+      const required = this.forms.requiredForm(prestation.offerCode);
+      if (required) {
+        throw new DomainError('FORMULAIRE_REQUIS', `L'offre ${prestation.offerCode} exige le formulaire ${required.code} (catalogue ${required.catalogue}) : ajoutez l'élément formulaire catalogue="${required.catalogue}" code="${required.code}".`);
+      }
+    }
+    const requestHash = hashOf(req, form);
+    const details = { ...(req.extras ?? {}), ...(form ? { formulaire: form } : {}), ...(req.appointmentId ? { idRendezVous: req.appointmentId } : {}), ...(req.context ? { contexte: req.context } : {}) };
     for (let attempt = 0; attempt < 5; attempt++) {
       const at = this.clock();
       const out = await insertTicket(this.pool, {
@@ -201,7 +228,7 @@ export class TicketService {
         comment: req.comment,
         externalRef: req.externalRef,
         requestHash,
-        details: req.extras ?? {},
+        details,
         at,
         actor: `operateur:${caller.siren}`,
       });

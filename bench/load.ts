@@ -1,0 +1,185 @@
+/**
+ * The load generator, run as its own process by bench/run.ts (never imported):
+ *   node dist/bench/load.js '<LoadConfig as JSON>'
+ * A closed loop: `connections` workers on an undici Pool of as many keep-alive mTLS connections
+ * (pipelining 1), each sending its next request as soon as the previous answer is read.
+ * Warm-up first (not recorded), then the measured window; a request counts in the window it
+ * completes in. Bounded by time and by request count: it always stops by itself.
+ * Tells the parent over IPC when the measured window starts and ends (it samples CPU then),
+ * then sends the result and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { scenarioByName } from './scenarios.js';
+
+export interface LoadConfig {
+  scenario: string;
+  origin: string;
+  clientKey: string;
+  clientCert: string;
+  serverCa: string;
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Upper bound on requests started, warm-up included. */
+  maxRequests: number;
+  /** Per-request bound (headers and body). */
+  requestTimeoutMs: number;
+}
+
+export interface LoadResult {
+  scenario: string;
+  connections: number;
+  durationMs: number;
+  /** Successful answers completed in the measured window. */
+  ok: number;
+  /** Wrong status, failed check or transport error, completed in the measured window. */
+  errors: number;
+  warmupOk: number;
+  warmupErrors: number;
+  /** A few distinct error descriptions, for the report. */
+  errorSamples: string[];
+  reqPerSec: number;
+  /** Latency of the successful answers of the window, in ms. */
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  /** Successful answers per whole second of the window. */
+  perSecond: number[];
+  stoppedEarly?: string;
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}
+
+const MAX_ERRORS = 10_000;
+
+async function run(cfg: LoadConfig): Promise<LoadResult> {
+  const scenario = scenarioByName(cfg.scenario);
+  const expectStatus = scenario.expectStatus ?? 200;
+  const action = scenario.soapAction;
+  const pool = new Pool(cfg.origin, {
+    connections: cfg.connections,
+    pipelining: 1,
+    connect: {
+      key: readFileSync(cfg.clientKey),
+      cert: readFileSync(cfg.clientCert),
+      ca: readFileSync(cfg.serverCa),
+      servername: 'localhost',
+      rejectUnauthorized: true,
+    },
+    headersTimeout: cfg.requestTimeoutMs,
+    bodyTimeout: cfg.requestTimeoutMs,
+  });
+
+  const t0 = performance.now();
+  const warmEnd = t0 + cfg.warmupMs;
+  const end = warmEnd + cfg.durationMs;
+  const seconds = Math.ceil(cfg.durationMs / 1000);
+  const perSecond = new Array<number>(seconds).fill(0);
+  const latencies: number[] = [];
+  const errorSamples = new Set<string>();
+  let next = 0;
+  let ok = 0;
+  let errors = 0;
+  let warmupOk = 0;
+  let warmupErrors = 0;
+  let stoppedEarly: string | undefined;
+
+  const warmTimer = setTimeout(() => process.send?.({ type: 'measure-start' }), Math.max(0, warmEnd - performance.now()));
+  const endTimer = setTimeout(() => process.send?.({ type: 'measure-end' }), Math.max(0, end - performance.now()));
+
+  function fail(reason: string): void {
+    if (errorSamples.size < 5) errorSamples.add(reason.slice(0, 400));
+  }
+
+  async function worker(): Promise<void> {
+    for (;;) {
+      const start = performance.now();
+      if (start >= end) return;
+      if (next >= cfg.maxRequests) {
+        stoppedEarly ??= `request bound reached (${cfg.maxRequests})`;
+        return;
+      }
+      if (errors + warmupErrors >= MAX_ERRORS) {
+        stoppedEarly ??= `too many errors (${MAX_ERRORS})`;
+        return;
+      }
+      const i = next++;
+      let good = false;
+      try {
+        const res = await pool.request({
+          path: scenario.path,
+          method: 'POST',
+          headers: {
+            'content-type': 'text/xml; charset=utf-8',
+            soapaction: `"${typeof action === 'string' ? action : action(i)}"`,
+          },
+          body: scenario.body(i),
+        });
+        const text = await res.body.text();
+        good = res.statusCode === expectStatus && scenario.check(text, i);
+        if (!good) fail(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+      } catch (err) {
+        fail(`${(err as Error).name}: ${(err as Error).message}`);
+      }
+      const done = performance.now();
+      if (done < warmEnd) {
+        if (good) warmupOk++;
+        else warmupErrors++;
+      } else if (done <= end) {
+        if (good) {
+          ok++;
+          latencies.push(done - start);
+          perSecond[Math.min(seconds - 1, Math.floor((done - warmEnd) / 1000))]!++;
+        } else errors++;
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: cfg.connections }, () => worker()));
+  clearTimeout(warmTimer);
+  clearTimeout(endTimer);
+  await pool.close();
+
+  const sorted = Float64Array.from(latencies).sort();
+  const sum = latencies.reduce((a, b) => a + b, 0);
+  return {
+    scenario: cfg.scenario,
+    connections: cfg.connections,
+    durationMs: cfg.durationMs,
+    ok,
+    errors,
+    warmupOk,
+    warmupErrors,
+    errorSamples: [...errorSamples],
+    reqPerSec: ok / (cfg.durationMs / 1000),
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    mean: latencies.length ? sum / latencies.length : NaN,
+    perSecond,
+    stoppedEarly,
+  };
+}
+
+// Only when run as the load process (the module also exports types and percentile()).
+if (process.argv[1] && /load\.js$/.test(process.argv[1]) && process.send) {
+  process.on('disconnect', () => process.exit(1));
+  run(JSON.parse(process.argv[2]!) as LoadConfig).then(
+    (result) => process.send!({ type: 'result', result }, () => process.exit(0)),
+    (err) => {
+      process.stderr.write(`load: ${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

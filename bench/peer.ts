@@ -1,0 +1,92 @@
+/**
+ * A comparison peer, run as its own process by bench/run.ts (never imported):
+ *   node dist/bench/peer.js bare|echo <pki.json>
+ * Listens on 127.0.0.1:0 over the gateway's mTLS settings and tells its parent the port over IPC.
+ *   bare  node:https only: every POST gets the same fixed SOAP response (request body drained).
+ *   echo  Express + node-soap serving the gateway's own v1 WSDL; deposerSignalisation answers a
+ *         fixed-shape response. No schema validation, no identity lookup, no database.
+ */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import soap from 'soap';
+import { PROJECT_ROOT } from '../test/support/cli.js';
+import { peerTlsOptions, type BenchPki } from './tls.js';
+
+export const PEER_PATH = '/ws/signalisation/v1';
+const NS = 'urn:fr:esav:signalisation:v1';
+const FIXED_REFERENCE = 'S26-K7Q4-M9XD-T';
+
+/** The same bytes the gateway would send for a deposit (minus the live reference and date). */
+const BARE_RESPONSE = Buffer.from(
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+    `<deposerSignalisationReponse xmlns="${NS}"><referenceSignalisation>${FIXED_REFERENCE}</referenceSignalisation>` +
+    `<dateDepot>2026-01-05T08:00:00.000Z</dateDepot><etat>EN_DEPOT</etat></deposerSignalisationReponse></soap:Body></soap:Envelope>`,
+);
+
+function bareHandler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  if (req.method !== 'POST') {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('POST only\n');
+    return;
+  }
+  req.on('data', () => undefined);
+  req.on('end', () => {
+    res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': BARE_RESPONSE.length });
+    res.end(BARE_RESPONSE);
+  });
+}
+
+/** The Express app with node-soap mounted; resolves once node-soap has loaded the WSDL. */
+async function echoApp(): Promise<express.Express> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const wsdlPath = join(PROJECT_ROOT, 'wsdl', 'signalisation', 'v1', 'signalisation.wsdl');
+  const service = {
+    SignalisationService: {
+      SignalisationPort: {
+        deposerSignalisation(_args: unknown) {
+          return { referenceSignalisation: FIXED_REFERENCE, dateDepot: new Date().toISOString(), etat: 'EN_DEPOT' };
+        },
+      },
+    },
+  };
+  await new Promise<void>((resolve, reject) => {
+    // `uri` lets node-soap resolve the WSDL's relative xsd imports (signalisation.xsd, erreur.xsd).
+    soap.listen(app, {
+      path: PEER_PATH,
+      services: service,
+      xml: readFileSync(wsdlPath, 'utf8'),
+      uri: wsdlPath,
+      callback: (err: unknown) => (err ? reject(err) : resolve()),
+    });
+  });
+  return app;
+}
+
+async function main(): Promise<void> {
+  const [kind, pkiJson] = process.argv.slice(2);
+  if ((kind !== 'bare' && kind !== 'echo') || !pkiJson) throw new Error('usage: peer.js bare|echo <pki.json>');
+  const pki = JSON.parse(readFileSync(pkiJson, 'utf8')) as BenchPki;
+  const server = https.createServer(peerTlsOptions(pki), kind === 'bare' ? bareHandler : await echoApp());
+  // Same keep-alive bounds as the gateway (src/main.ts).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  process.send?.({ type: 'ready', kind, port });
+  // The parent's death (or disconnect) ends the peer: never left behind.
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+main().catch((err) => {
+  process.stderr.write(`peer: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

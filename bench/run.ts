@@ -1,0 +1,479 @@
+/**
+ * `npm run bench`: the gateway's deposit throughput and latency against two peers on the same
+ * mTLS settings, in one run, loopback only. Every target and the load generator is its own process.
+ *
+ *   1. temp folder; the real gateway (`esav serve`, embedded PostgreSQL unless DATABASE_URL is set)
+ *   2. data through the real CLI: operator, prestation, client certificate
+ *   3. peers: bare node:https (fixed answer) and Express + node-soap echo of the v1 WSDL
+ *   4. per scenario (bench/scenarios.ts), a fresh load process: warm-up, then the measured window
+ *   5. table on stdout, generated section of BENCHMARKS.md rewritten
+ *   6. every child stopped and the temp folder removed, on success, error, SIGINT or timeout
+ *
+ * Settings (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (16),
+ * BENCH_SCENARIOS (comma-separated names, default all), BENCH_LOG_LEVEL (info),
+ * BENCH_GATEWAY_NODE_OPTIONS (node flags for the gateway only), BENCH_GATEWAY_CPU_PROF=<dir>
+ * (CPU profile of the gateway under load, written to <dir> when it stops; see bench/cpu-profile.ts),
+ * BENCH_WRITE=0 (do not touch BENCHMARKS.md), BENCH_ENFORCE=1 (exit 1 when the bar is not met).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { esav, esavOk, spawnGateway, PROJECT_ROOT } from '../test/support/cli.js';
+import { BAR, BENCH_PRESTATION, BENCH_SIREN, SCENARIOS, type Scenario, type TargetName } from './scenarios.js';
+import type { LoadConfig, LoadResult } from './load.js';
+import { benchPki, type BenchPki } from './tls.js';
+import { cpuUse, sampleWindow, type CpuUse, type WindowSample } from './procstat.js';
+import { barMet, renderConsole, renderMarkdown, writeBenchmarksMd, type Report, type Row } from './report.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+function intEnv(name: string, dflt: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
+  return n;
+}
+
+const SETTINGS = {
+  seconds: intEnv('BENCH_SECONDS', 10, 1, 600),
+  warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0, 120),
+  connections: intEnv('BENCH_CONNECTIONS', 16, 1, 1024),
+  maxRequests: intEnv('BENCH_MAX_REQUESTS', 5_000_000, 1, 50_000_000),
+  logLevel: process.env.BENCH_LOG_LEVEL || 'info',
+  gatewayNodeOptions: process.env.BENCH_GATEWAY_NODE_OPTIONS || undefined,
+  gatewayCpuProf: process.env.BENCH_GATEWAY_CPU_PROF || undefined,
+  write: process.env.BENCH_WRITE !== '0',
+  enforce: process.env.BENCH_ENFORCE === '1',
+  only: process.env.BENCH_SCENARIOS ? process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+};
+// spawnGateway finds the port in the info-level "e-SAV gateway listening" line: quieter levels
+// would hide it (and production logs every request at info anyway).
+if (!['trace', 'debug', 'info'].includes(SETTINGS.logLevel)) {
+  throw new Error(`BENCH_LOG_LEVEL=${SETTINGS.logLevel}: the bench needs info (or debug/trace) to read the gateway's port from its "listening" line`);
+}
+const REQUEST_TIMEOUT_MS = 30_000;
+const SETUP_BUDGET_MS = 240_000;
+
+// ---------------------------------------------------------------- children and cleanup
+
+interface Managed {
+  name: string;
+  child: ChildProcess;
+  /** Extra step after the child is gone (the gateway's PostgreSQL if it was killed hard). */
+  after?: () => Promise<void>;
+  /** How long a SIGTERM may take before SIGKILL. */
+  graceMs: number;
+}
+const managed: Managed[] = [];
+let tmpDir: string | undefined;
+let cleaning: Promise<void> | undefined;
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function stop(m: Managed): Promise<void> {
+  if (!exited(m.child)) {
+    m.child.kill('SIGTERM');
+    if (!(await waitExit(m.child, m.graceMs))) {
+      process.stderr.write(`bench: ${m.name} did not stop in ${m.graceMs} ms: SIGKILL\n`);
+      m.child.kill('SIGKILL');
+      await waitExit(m.child, 5000);
+    }
+  }
+  await m.after?.().catch((err) => process.stderr.write(`bench: cleanup of ${m.name}: ${(err as Error).message}\n`));
+}
+
+/** Stops every child (newest first: load, peers, then the gateway) and removes the temp folder. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const m of [...managed].reverse()) await stop(m);
+    managed.length = 0;
+    if (tmpDir) {
+      try {
+        rmSync(tmpDir, { recursive: true, force: true });
+      } catch (err) {
+        process.stderr.write(`bench: could not remove ${tmpDir}: ${(err as Error).message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+/** Stops everything and exits; a stuck cleanup cannot hold the process past 45 s. */
+function abort(code: number, why: string): void {
+  process.stderr.write(`bench: ${why}\n`);
+  setTimeout(() => process.exit(code), 45_000).unref();
+  void cleanup().finally(() => process.exit(code));
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (cleaning) process.exit(130);
+    abort(130, `${sig}: stopping every child`);
+  });
+}
+
+/** Pids of our direct children running `esav.js serve` (a gateway spawnGateway gave up on). */
+function strayGatewayPids(): number[] {
+  const out: number[] = [];
+  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.endsWith('esav.js')) && cmd.includes('serve')) out.push(Number(n));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** A PostgreSQL left running in our data dir (its gateway was killed hard): fast shutdown. */
+async function stopOrphanPostgres(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.kill(pid, 'SIGKILL');
+}
+
+// ---------------------------------------------------------------- helpers
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Keeps the last lines of a child's output (for error messages) and drains the pipe. */
+function tail(child: ChildProcess, keep = 40): string[] {
+  const lines: string[] = [];
+  const onData = (d: Buffer) => {
+    lines.push(...d.toString().split('\n').filter(Boolean));
+    if (lines.length > keep) lines.splice(0, lines.length - keep);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return lines;
+}
+
+/** Gateway stdout: one JSON line per event. Counts lines, keeps warnings and errors. */
+class GatewayLog {
+  lines = 0;
+  problems: string[] = [];
+  private buf = '';
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let i;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        this.line(this.buf.slice(0, i));
+        this.buf = this.buf.slice(i + 1);
+      }
+    });
+  }
+  private line(l: string): void {
+    this.lines++;
+    const level = /"level":(\d+)/.exec(l);
+    if (level && Number(level[1]) >= 40 && this.problems.length < 20) this.problems.push(l.slice(0, 500));
+  }
+}
+
+function forkBench(module: string, args: string[], stdout: 'inherit' | 'pipe'): ChildProcess {
+  return fork(join(HERE, module), args, { stdio: ['ignore', stdout, 'pipe', 'ipc'] });
+}
+
+async function startPeer(kind: 'bare' | 'echo', pkiJson: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = forkBench('peer.js', [kind, pkiJson], 'pipe');
+  managed.push({ name: `${kind} peer`, child, graceMs: 3000 });
+  const out = tail(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} peer did not start in 30 s:\n${out.join('\n')}`)), 30_000);
+    child.on('message', (m: { type?: string; port?: number }) => {
+      if (m.type === 'ready' && m.port) {
+        clearTimeout(timer);
+        resolve({ child, port: m.port });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} peer exited (${code ?? signal}) before listening:\n${out.join('\n')}`));
+    });
+  });
+}
+
+interface Target {
+  name: TargetName;
+  label: string;
+  port: number;
+  child: ChildProcess;
+}
+
+interface Measured {
+  result: LoadResult;
+  cpu: CpuUse;
+  gatewayLogLines?: number;
+}
+
+async function measure(s: Scenario, target: Target, pki: BenchPki, gwLog: GatewayLog | undefined): Promise<Measured> {
+  const cfg: LoadConfig = {
+    scenario: s.name,
+    origin: `https://127.0.0.1:${target.port}`,
+    clientKey: pki.clientKey,
+    clientCert: pki.clientCert,
+    serverCa: pki.serverCa,
+    connections: SETTINGS.connections,
+    warmupMs: SETTINGS.warmupSeconds * 1000,
+    durationMs: SETTINGS.seconds * 1000,
+    maxRequests: SETTINGS.maxRequests,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  };
+  const child = forkBench('load.js', [JSON.stringify(cfg)], 'inherit');
+  const m: Managed = { name: `load ${s.name}`, child, graceMs: 3000 };
+  managed.push(m);
+  const errTail = tail(child);
+  const budget = cfg.warmupMs + cfg.durationMs + REQUEST_TIMEOUT_MS + 30_000;
+  let startSample: { t: number; cpu: WindowSample; lines: number } | undefined;
+  let cpu: CpuUse = {};
+  let lines: number | undefined;
+  try {
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`load generator for ${s.name} still running after ${budget} ms`)), budget);
+      child.on('message', (msg: { type: string; result?: LoadResult }) => {
+        if (msg.type === 'measure-start') {
+          startSample = { t: performance.now(), cpu: sampleWindow(target.child.pid, child.pid), lines: gwLog?.lines ?? 0 };
+        } else if (msg.type === 'measure-end' && startSample) {
+          const wall = performance.now() - startSample.t;
+          cpu = cpuUse(startSample.cpu, sampleWindow(target.child.pid, child.pid), wall);
+          if (gwLog) lines = gwLog.lines - startSample.lines;
+        } else if (msg.type === 'result' && msg.result) {
+          clearTimeout(timer);
+          resolve(msg.result);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`load generator for ${s.name} exited (${code ?? signal}) without a result:\n${errTail.join('\n')}`));
+      });
+      target.child.once('exit', (code, signal) => reject(new Error(`${target.label} exited (${code ?? signal}) during ${s.name}`)));
+    });
+    return { result, cpu, gatewayLogLines: lines };
+  } finally {
+    await stop(m);
+    managed.splice(managed.indexOf(m), 1);
+  }
+}
+
+interface DbFacts {
+  version?: string;
+  fsync?: string;
+  synchronousCommit?: string;
+  tickets?: number;
+}
+
+async function dbFacts(url: string): Promise<DbFacts> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await c.connect();
+    const v = await c.query('SELECT version() AS v, current_setting($1) AS f, current_setting($2) AS s', ['fsync', 'synchronous_commit']);
+    const t = await c.query('SELECT count(*)::int AS n FROM tickets WHERE prestation_id = $1', [BENCH_PRESTATION]);
+    return { version: String(v.rows[0].v).split(' on ')[0], fsync: v.rows[0].f, synchronousCommit: v.rows[0].s, tickets: t.rows[0].n };
+  } catch (err) {
+    process.stderr.write(`bench: could not read database facts: ${(err as Error).message}\n`);
+    return {};
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** A CLI step that may already be done when DATABASE_URL points at a database used before. */
+function setupStep(env: NodeJS.ProcessEnv, external: boolean, ...args: string[]): void {
+  if (!external) {
+    esavOk(env, ...args);
+    return;
+  }
+  const r = esav(env, ...args);
+  if (r.status !== 0 && !/already exists/.test(r.stderr)) throw new Error(`esav ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+}
+
+// ---------------------------------------------------------------- the run
+
+async function main(): Promise<number> {
+  const scenarios = SETTINGS.only ? SCENARIOS.filter((s) => SETTINGS.only!.includes(s.name)) : SCENARIOS;
+  if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const needs = new Set(scenarios.map((s) => s.target));
+  const started = new Date();
+
+  tmpDir = mkdtempSync(join(os.tmpdir(), 'esav-bench-'));
+  // As root the embedded PostgreSQL runs as 'postgres', which must be able to enter the folder.
+  chmodSync(tmpDir, 0o755);
+  const dataDir = join(tmpDir, 'data');
+  const certsDir = join(tmpDir, 'certs');
+  const clientDir = join(tmpDir, 'client');
+  const external = Boolean(process.env.DATABASE_URL);
+  const pgPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ESAV_DATA_DIR: dataDir,
+    ESAV_CERTS_DIR: certsDir,
+    ESAV_PORT: '0',
+    ESAV_ADMIN_PORT: '0',
+    ESAV_HOST: '127.0.0.1',
+    ESAV_PG_PORT: String(pgPort),
+    ESAV_LOG_LEVEL: SETTINGS.logLevel,
+  };
+  const dbUrl = process.env.DATABASE_URL || `postgres://esav:esav@127.0.0.1:${pgPort}/esav`;
+
+  // 1. the gateway, as ops run it
+  console.log(`bench: starting the gateway (${external ? 'DATABASE_URL' : 'embedded PostgreSQL'}, log level ${SETTINGS.logLevel}) in ${tmpDir}`);
+  const nodeOptions = [
+    SETTINGS.gatewayNodeOptions,
+    SETTINGS.gatewayCpuProf && `--import=${pathToFileURL(join(HERE, 'cpu-profile.js')).href}`,
+  ].filter(Boolean);
+  const gwEnv: NodeJS.ProcessEnv = { ...env };
+  if (nodeOptions.length) gwEnv.NODE_OPTIONS = nodeOptions.join(' ');
+  if (SETTINGS.gatewayCpuProf) gwEnv.ESAV_BENCH_CPU_PROF_DIR = resolve(SETTINGS.gatewayCpuProf);
+  let gw: Awaited<ReturnType<typeof spawnGateway>>;
+  try {
+    gw = await spawnGateway(gwEnv);
+  } catch (err) {
+    // spawnGateway gives up without handing over the child: find it by parent pid and stop it.
+    for (const pid of strayGatewayPids()) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    if (!external) await stopOrphanPostgres(dataDir);
+    throw new Error(`the gateway did not start: ${(err as Error).message}`);
+  }
+  managed.push({ name: 'gateway', child: gw.child, graceMs: 20_000, after: external ? undefined : () => stopOrphanPostgres(dataDir) });
+  // Take over its stdout from spawnGateway (which keeps every line): count and drain instead.
+  gw.child.stdout!.removeAllListeners('data');
+  const gwLog = new GatewayLog(gw.child.stdout!);
+  console.log(`bench: gateway pid ${gw.child.pid} on port ${gw.port}`);
+
+  // 2. data, through the real CLI against the running gateway's database
+  setupStep(env, external, 'operator', 'add', '--siren', BENCH_SIREN, '--name', 'Bench');
+  setupStep(env, external, 'prestation', 'add', '--operator', BENCH_SIREN, '--id', BENCH_PRESTATION, '--offer', 'ETH_ENTREPRISE');
+  esavOk(env, 'cert', 'issue', '--operator', BENCH_SIREN, '--scope', 'esav', '--out', clientDir);
+  const pki = benchPki(certsDir, clientDir);
+  const pkiJson = join(tmpDir, 'pki.json');
+  writeFileSync(pkiJson, JSON.stringify(pki));
+
+  // 3. the peers
+  const targets = new Map<TargetName, Target>();
+  targets.set('gateway', { name: 'gateway', label: 'gateway', port: gw.port, child: gw.child });
+  for (const kind of ['bare', 'echo'] as const) {
+    if (!needs.has(kind)) continue;
+    const p = await startPeer(kind, pkiJson);
+    targets.set(kind, { name: kind, label: `${kind} peer`, port: p.port, child: p.child });
+    console.log(`bench: ${kind} peer pid ${p.child.pid} on port ${p.port}`);
+  }
+
+  // 4. the scenarios, one after the other
+  const rows: Row[] = [];
+  for (const s of scenarios) {
+    const target = targets.get(s.target)!;
+    console.log(`bench: ${s.name}: ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.seconds} s, ${SETTINGS.connections} connections...`);
+    const m = await measure(s, target, pki, s.target === 'gateway' ? gwLog : undefined);
+    rows.push({ scenario: s.name, target: s.target, ...m });
+    const r = m.result;
+    console.log(`bench: ${s.name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors`);
+    for (const e of r.errorSamples) console.log(`bench:   error sample: ${e}`);
+  }
+
+  const db = needs.has('gateway') ? await dbFacts(dbUrl) : {};
+  const report: Report = {
+    date: started,
+    settings: { seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, connections: SETTINGS.connections, logLevel: SETTINGS.logLevel },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memGiB: os.totalmem() / 2 ** 30,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      postgres: db.version,
+      database: external ? 'DATABASE_URL' : 'embedded',
+    },
+    db,
+    rows,
+    gatewayProblems: gwLog.problems,
+    bar: BAR,
+  };
+  console.log('');
+  console.log(renderConsole(report));
+  if (SETTINGS.write) {
+    const path = join(PROJECT_ROOT, 'BENCHMARKS.md');
+    writeBenchmarksMd(path, renderMarkdown(report));
+    console.log(`bench: wrote ${path}`);
+  }
+
+  const failed = rows.filter((r) => r.result.errors > 0 || r.result.warmupErrors > 0 || r.result.ok === 0);
+  if (failed.length) {
+    process.stderr.write(`bench: errors from ${failed.map((r) => r.scenario).join(', ')}\n`);
+    return 1;
+  }
+  if (SETTINGS.enforce && barMet(report)?.met === false) {
+    process.stderr.write('bench: the bar is not met (BENCH_ENFORCE=1)\n');
+    return 1;
+  }
+  return 0;
+}
+
+const overallMs = SETUP_BUDGET_MS + SCENARIOS.length * ((SETTINGS.warmupSeconds + SETTINGS.seconds) * 1000 + REQUEST_TIMEOUT_MS + 40_000);
+const overall = setTimeout(() => abort(2, `overall timeout (${Math.round(overallMs / 1000)} s): stopping`), overallMs);
+
+main().then(
+  async (code) => {
+    clearTimeout(overall);
+    setTimeout(() => process.exit(code), 45_000).unref();
+    await cleanup();
+    process.exit(code);
+  },
+  (err) => {
+    clearTimeout(overall);
+    // Already stopping (signal, timeout): the error is only the consequence.
+    if (cleaning) return;
+    abort(1, (err as Error).stack ?? String(err));
+  },
+);
