@@ -8,9 +8,11 @@ import { openDatabase, type Database } from './db/database.js';
 import { ensureDevPki } from './pki/devPki.js';
 import { loadRegistry, type ServiceRegistry } from './soap/registry.js';
 import { IdentityResolver } from './identity/resolver.js';
+import { NotificationHub } from './db/notifications.js';
+import { PrestationCache } from './domain/tickets/prestationCache.js';
 import { ConnectionTracker } from './transport/connections.js';
 import { serverTlsOptions } from './transport/tls.js';
-import { createSoapApp } from './transport/app.js';
+import { createSoapListener } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
 import type { ServiceBinding } from './soap/binding.js';
 import { TicketService, type FormPolicy } from './domain/tickets/service.js';
@@ -62,14 +64,15 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const identity = new IdentityResolver(db.pool, db.url, log);
-    await identity.start();
-    closers.push(() => identity.close());
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation'], log);
+    await hub.start();
+    closers.push(() => hub.close());
+    const identity = new IdentityResolver(db.pool, hub);
 
     const catalogues = loadCatalogues();
     closers.push(async () => catalogues.dispose());
-    const tickets = new TicketService(db.pool, () => new Date(), formPolicy(catalogues));
-    const app = createSoapApp({
+    const tickets = new TicketService(db.pool, () => new Date(), formPolicy(catalogues), new PrestationCache(db.pool, hub));
+    const app = createSoapListener({
       catalogues,
       deps: { registry, bindings: bindings(tickets, catalogues), identity, log, maxBodyBytes: config.maxBodyBytes },
       fallbackHost: `${config.serverName}:${config.port}`,

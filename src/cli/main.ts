@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { startGateway } from '../main.js';
+import { serve } from '../cluster.js';
 import { certIssue, certList, certRevoke, migrateCmd, operatorAdd, prestationAdd, type Out } from './commands.js';
 import { UsageError } from './args.js';
 import { ticketAdvance, ticketComment } from './tickets.js';
@@ -29,28 +29,15 @@ const USAGE = `usage: esav <command> [flags]
   ticket comment <reference> <text> [--agent <name>]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
-async function serve(argv: string[]): Promise<void> {
+async function serveCmd(argv: string[]): Promise<void> {
   if (argv.includes('--integration')) process.env.ESAV_MODE = 'integration';
-  const config = loadConfig();
-  const gw = await startGateway(config);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    gw.log.info({ signal }, 'stopping');
-    gw.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  await serve(loadConfig());
 }
 
 export async function run(argv: string[]): Promise<number> {
   const out: Out = (line) => process.stdout.write(line + '\n');
   if (argv[0] === 'serve') {
-    await serve(argv.slice(1));
+    await serveCmd(argv.slice(1));
     return -1;
   }
   const two = argv.slice(0, 2).join(' ');

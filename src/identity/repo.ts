@@ -13,13 +13,14 @@ export interface CertificateRow {
 }
 
 export async function findCertificate(pool: Pool, fingerprint: string): Promise<CertificateRow | undefined> {
-  const r = await pool.query(
-    `SELECT c.fingerprint, c.operator_siren AS siren, o.name AS operator_name, c.scope, c.status,
+  const r = await pool.query({
+    name: 'identity-find',
+    text: `SELECT c.fingerprint, c.operator_siren AS siren, o.name AS operator_name, c.scope, c.status,
             c.not_after, c.not_before, o.suspended_at IS NOT NULL AS suspended
        FROM certificates c JOIN operators o ON o.siren = c.operator_siren
       WHERE c.fingerprint = $1`,
-    [fingerprint],
-  );
+    values: [fingerprint],
+  });
   const row = r.rows[0];
   if (!row) return undefined;
   return {

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { X509Certificate } from 'node:crypto';
-import pg from 'pg';
+import type { TLSSocket } from 'node:tls';
 import type { Pool } from '../db/pool.js';
-import type { Logger } from '../log.js';
+import type { NotificationHub } from '../db/notifications.js';
 import { clientFault } from '../soap/faults.js';
 import { fingerprintOf, hasClientAuth, type Scope } from '../pki/certs.js';
 import { findCertificate, type CertificateRow } from './repo.js';
@@ -14,7 +13,7 @@ export interface Identity {
   scope: Scope;
 }
 
-interface PeerInfo {
+export interface PeerInfo {
   fingerprint: string;
   clientAuth: boolean;
 }
@@ -27,42 +26,16 @@ interface PeerInfo {
  */
 export class IdentityResolver extends EventEmitter {
   private readonly cache = new Map<string, Promise<CertificateRow | undefined>>();
-  private readonly peers = new WeakMap<X509Certificate, PeerInfo>();
-  private listener?: pg.Client;
-  private closed = false;
+  // The peer certificate cannot change on a connection (renegotiation is off): read it once per socket.
+  private readonly peers = new WeakMap<TLSSocket, PeerInfo | null>();
 
   constructor(
     private readonly pool: Pool,
-    private readonly databaseUrl: string,
-    private readonly log: Logger,
+    private readonly hub: NotificationHub,
   ) {
     super();
-  }
-
-  async start(): Promise<void> {
-    await this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'esav-identity-listener' });
-    client.on('notification', (msg) => this.invalidate(msg.payload ?? '*'));
-    client.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'identity listener lost; cache cleared, reconnecting');
-      this.reconnect();
-    });
-    await client.connect();
-    await client.query('LISTEN esav_identity');
-    this.listener = client;
-  }
-
-  private reconnect(): void {
-    // Without notifications a revoke could be missed: drop the cache and keep retrying.
-    this.cache.clear();
-    this.listener = undefined;
-    if (this.closed) return;
-    setTimeout(() => {
-      this.listen().catch(() => this.reconnect());
-    }, 1000).unref();
+    hub.on('esav_identity', (fp: string) => this.invalidate(fp || '*'));
+    hub.on('reset', () => this.invalidate('*'));
   }
 
   invalidate(fingerprint: string): void {
@@ -71,18 +44,20 @@ export class IdentityResolver extends EventEmitter {
     this.emit('invalidated', fingerprint);
   }
 
-  peerInfo(cert: X509Certificate): PeerInfo {
-    let info = this.peers.get(cert);
-    if (!info) {
-      info = { fingerprint: fingerprintOf(cert), clientAuth: hasClientAuth(cert) };
-      this.peers.set(cert, info);
+  /** The connection's client certificate, digested once per TLS connection; null without one. */
+  peerInfo(socket: TLSSocket): PeerInfo | null {
+    let info = this.peers.get(socket);
+    if (info === undefined) {
+      const cert = socket.getPeerX509Certificate?.();
+      info = cert ? { fingerprint: fingerprintOf(cert), clientAuth: hasClientAuth(cert) } : null;
+      this.peers.set(socket, info);
     }
     return info;
   }
 
   private lookup(fingerprint: string): Promise<CertificateRow | undefined> {
     // While notifications are not flowing, do not trust the cache.
-    if (!this.listener) return findCertificate(this.pool, fingerprint);
+    if (!this.hub.live) return findCertificate(this.pool, fingerprint);
     let p = this.cache.get(fingerprint);
     if (!p) {
       p = findCertificate(this.pool, fingerprint);
@@ -93,8 +68,9 @@ export class IdentityResolver extends EventEmitter {
   }
 
   /** Resolves the caller or throws the Client fault that tells the integrator what to fix. */
-  async resolve(cert: X509Certificate, now = new Date()): Promise<Identity> {
-    const peer = this.peerInfo(cert);
+  async resolve(socket: TLSSocket, now = new Date()): Promise<Identity> {
+    const peer = this.peerInfo(socket);
+    if (!peer) throw clientFault('CERTIFICAT_ABSENT', 'Un certificat client est requis (authentification mutuelle TLS).');
     if (!peer.clientAuth) {
       throw clientFault('CERTIFICAT_USAGE_INCORRECT', 'Le certificat ne porte pas l\'usage étendu clientAuth (1.3.6.1.5.5.7.3.2) : demandez un certificat client e-SAV.');
     }
@@ -110,10 +86,5 @@ export class IdentityResolver extends EventEmitter {
     if (now < row.notBefore) throw clientFault('CERTIFICAT_PAS_ENCORE_VALIDE', `Ce certificat n'est valide qu'à partir du ${row.notBefore.toISOString()}.`);
     if (row.suspended) throw clientFault('OPERATEUR_SUSPENDU', 'L\'accès de cet opérateur est suspendu : contactez le Fournisseur (e-soutien).');
     return { fingerprint: row.fingerprint, siren: row.siren, operatorName: row.operatorName, scope: row.scope };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.listener?.end().catch(() => undefined);
   }
 }

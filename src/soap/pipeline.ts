@@ -60,9 +60,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     binding = deps.bindings.get(service);
     if (!sv || !binding) throw unknownVersion(deps.registry, service, version);
 
-    const cert = (req.socket as TLSSocket).getPeerX509Certificate?.();
-    if (!cert) throw clientFault('CERTIFICAT_ABSENT', 'Un certificat client est requis (authentification mutuelle TLS).');
-    trace.identity = await deps.identity.resolve(cert);
+    trace.identity = await deps.identity.resolve(req.socket as TLSSocket);
     if (!binding.scopes.includes(trace.identity.scope)) {
       throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
     }

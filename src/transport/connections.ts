@@ -13,9 +13,9 @@ export class ConnectionTracker {
   }
 
   track(socket: TLSSocket): void {
-    const cert = socket.getPeerX509Certificate();
-    if (!cert) return;
-    const fp = this.identity.peerInfo(cert).fingerprint;
+    const peer = this.identity.peerInfo(socket);
+    if (!peer) return;
+    const fp = peer.fingerprint;
     let set = this.byFingerprint.get(fp);
     if (!set) this.byFingerprint.set(fp, (set = new Set()));
     set.add(socket);
@@ -30,10 +30,8 @@ export class ConnectionTracker {
     for (const [, sockets] of targets) {
       if (!sockets) continue;
       for (const socket of sockets) {
-        const cert = socket.getPeerX509Certificate();
-        if (!cert) continue;
         try {
-          await this.identity.resolve(cert);
+          await this.identity.resolve(socket);
         } catch {
           socket.destroy();
         }

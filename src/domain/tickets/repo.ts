@@ -7,14 +7,13 @@ export interface PrestationRow {
   ftth: boolean;
 }
 
-/** The prestation, only if it belongs to this operator (another's looks like a missing one). */
-export async function findOwnPrestation(pool: Pool, siren: string, prestationId: string): Promise<PrestationRow | undefined> {
-  const r = await pool.query(
-    `SELECT p.prestation_id, p.operator_siren, p.offer_code, o.ftth
-       FROM prestations p JOIN offers o ON o.code = p.offer_code
-      WHERE p.prestation_id = $1 AND p.operator_siren = $2`,
-    [prestationId, siren],
-  );
+export async function findPrestation(pool: Pool, prestationId: string): Promise<PrestationRow | undefined> {
+  const r = await pool.query({
+    name: 'prestation-find',
+    text: `SELECT p.prestation_id, p.operator_siren, p.offer_code, o.ftth
+             FROM prestations p JOIN offers o ON o.code = p.offer_code WHERE p.prestation_id = $1`,
+    values: [prestationId],
+  });
   const row = r.rows[0];
   return row && { prestationId: row.prestation_id, operatorSiren: row.operator_siren, offerCode: row.offer_code, ftth: row.ftth };
 }
@@ -35,7 +34,8 @@ export interface NewTicket {
   actor: string;
 }
 
-export interface TicketSummary {
+/** What the insert returned for one new ticket, or the existing ticket of an external reference. */
+export interface InsertOutcome {
   reference: string;
   state: string;
   depositedAt: Date;
@@ -44,38 +44,64 @@ export interface TicketSummary {
 }
 
 /**
- * Inserts the ticket and its first event in one statement (one transaction, one round trip).
- * With an external reference already used by this operator, inserts nothing and returns the
- * existing ticket (created=false): concurrent retries wait on the unique index, then see it.
+ * Inserts several tickets and their first events in ONE statement, hence one transaction, one
+ * round trip and one WAL flush for the whole group (group commit: see depositBatcher.ts).
+ * Ownership of the prestation is re-checked in the join. A ticket whose (operator,
+ * referenceExterne) exists is not inserted (ON CONFLICT DO NOTHING: a concurrent insert of the
+ * same pair is waited for); the existing one is returned with created=false. An entry missing
+ * from the result had a prestation that is no longer the operator's.
  */
-export async function insertTicket(pool: Pool, t: NewTicket): Promise<TicketSummary | 'reference-collision'> {
-  const r = await pool.query(
-    `WITH t AS (
-       INSERT INTO tickets (reference, operator_siren, prestation_id, offer_code, service_version, state, state_since,
-                            fault_code, fault_label, comment, external_ref, request_hash, deposited_at, last_interaction_at, details)
-       VALUES ($1, $2, $3, $4, $5, 'EN_DEPOT', $12, $6, $7, $8, $9, $10, $12, $12, $11)
-       ON CONFLICT (operator_siren, external_ref) DO NOTHING
-       RETURNING id, reference, state, deposited_at, request_hash
-     ), e AS (
-       INSERT INTO ticket_events (ticket_id, at, from_state, to_state, actor, comment)
-       SELECT id, $12, NULL, 'EN_DEPOT', $13, 'Dépôt de la signalisation' FROM t
-     )
-     SELECT reference, state, deposited_at, request_hash FROM t`,
-    [t.reference, t.siren, t.prestationId, t.offerCode, t.serviceVersion, t.faultCode, t.faultLabel, t.comment ?? null,
-     t.externalRef ?? null, t.requestHash, JSON.stringify(t.details), t.at, t.actor],
-  ).catch((err: { code?: string; constraint?: string }) => {
-    if (err.code === '23505' && err.constraint === 'tickets_reference_key') return 'reference-collision' as const;
-    throw err;
+export async function insertTickets(pool: Pool, items: NewTicket[]): Promise<Map<NewTicket, InsertOutcome>> {
+  const col = <K extends keyof NewTicket>(k: K) => items.map((t) => t[k] ?? null);
+  const r = await pool.query({
+    name: 'tickets-insert-batch',
+    text: `WITH input AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
+               AS i(reference, siren, prestation_id, offer_code, service_version, fault_code, fault_label,
+                    comment, external_ref, request_hash, details, at, actor)
+           ), t AS (
+             INSERT INTO tickets (reference, operator_siren, prestation_id, offer_code, service_version, state, state_since,
+                                  fault_code, fault_label, comment, external_ref, request_hash, deposited_at, last_interaction_at, details)
+             SELECT i.reference, i.siren, i.prestation_id, i.offer_code, i.service_version, 'EN_DEPOT', i.at,
+                    i.fault_code, i.fault_label, i.comment, i.external_ref, i.request_hash, i.at, i.at, i.details::jsonb
+               FROM input i JOIN prestations p ON p.prestation_id = i.prestation_id AND p.operator_siren = i.siren
+             ON CONFLICT (operator_siren, external_ref) DO NOTHING
+             RETURNING id, reference, state, deposited_at, request_hash
+           ), e AS (
+             INSERT INTO ticket_events (ticket_id, at, from_state, to_state, actor, comment)
+             SELECT t.id, t.deposited_at, NULL, 'EN_DEPOT', i.actor, 'Dépôt de la signalisation'
+               FROM t JOIN input i ON i.reference = t.reference
+           )
+           SELECT reference, state, deposited_at, request_hash FROM t`,
+    values: [
+      col('reference'), col('siren'), col('prestationId'), col('offerCode'), col('serviceVersion'), col('faultCode'), col('faultLabel'),
+      col('comment'), col('externalRef'), col('requestHash'), items.map((t) => JSON.stringify(t.details)), col('at'), col('actor'),
+    ],
   });
-  if (r === 'reference-collision') return r;
-  const row = r.rows[0];
-  if (row) return { reference: row.reference, state: row.state, depositedAt: row.deposited_at, requestHash: row.request_hash, created: true };
-  const existing = await pool.query(
-    'SELECT reference, state, deposited_at, request_hash FROM tickets WHERE operator_siren = $1 AND external_ref = $2',
-    [t.siren, t.externalRef],
-  );
-  const e = existing.rows[0];
-  return { reference: e.reference, state: e.state, depositedAt: e.deposited_at, requestHash: e.request_hash, created: false };
+  const byRef = new Map(r.rows.map((row) => [row.reference as string, row]));
+  const out = new Map<NewTicket, InsertOutcome>();
+  const retried: NewTicket[] = [];
+  for (const t of items) {
+    const row = byRef.get(t.reference);
+    if (row) out.set(t, { reference: row.reference, state: row.state, depositedAt: row.deposited_at, requestHash: row.request_hash, created: true });
+    else if (t.externalRef) retried.push(t);
+  }
+  if (retried.length) {
+    const existing = await pool.query({
+      name: 'tickets-by-external-ref',
+      text: `SELECT t.operator_siren, t.external_ref, t.reference, t.state, t.deposited_at, t.request_hash
+               FROM tickets t JOIN unnest($1::text[], $2::text[]) AS k(siren, external_ref)
+                 ON t.operator_siren = k.siren AND t.external_ref = k.external_ref`,
+      values: [retried.map((t) => t.siren), retried.map((t) => t.externalRef)],
+    });
+    const byKey = new Map(existing.rows.map((e) => [`${e.operator_siren}\u0000${e.external_ref}`, e]));
+    for (const t of retried) {
+      const e = byKey.get(`${t.siren}\u0000${t.externalRef}`);
+      if (e) out.set(t, { reference: e.reference, state: e.state, depositedAt: e.deposited_at, requestHash: e.request_hash, created: false });
+    }
+  }
+  return out;
 }
 
 export interface TicketRow {
@@ -129,11 +155,12 @@ export async function findTicket(pool: Pool | PoolClient, reference: string, sir
 
 /** The hot path of consulterEtatSignalisation: one indexed row, three columns. */
 export async function findTicketState(pool: Pool, reference: string, siren: string): Promise<{ state: string; stateSince: Date; ftth: boolean } | undefined> {
-  const r = await pool.query(
-    `SELECT t.state, t.state_since, o.ftth FROM tickets t JOIN offers o ON o.code = t.offer_code
-      WHERE t.reference = $1 AND t.operator_siren = $2`,
-    [reference, siren],
-  );
+  const r = await pool.query({
+    name: 'ticket-state',
+    text: `SELECT t.state, t.state_since, o.ftth FROM tickets t JOIN offers o ON o.code = t.offer_code
+            WHERE t.reference = $1 AND t.operator_siren = $2`,
+    values: [reference, siren],
+  });
   const row = r.rows[0];
   return row && { state: row.state, stateSince: row.state_since, ftth: row.ftth };
 }

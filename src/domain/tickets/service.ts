@@ -4,12 +4,14 @@ import { DomainError } from '../errors.js';
 import type { Scope } from '../../pki/certs.js';
 import { inTransaction } from '../../db/pool.js';
 import {
-  closedTickets, findOwnPrestation, findTicket, findTicketState, insertComment, insertTicket, searchTickets,
+  closedTickets, findTicket, findTicketState, insertComment, searchTickets,
   ticketComments, ticketEvents, updateState, type CommentRow, type EventRow, type SearchFilter, type SummaryRow, type TicketRow,
 } from './repo.js';
 import { newReference, normaliseReference } from './reference.js';
 import { CLOSED_STATES, CLOSING_STATES, STATES, TRANSITIONS, interopFibreView, isTicketState, type TicketState } from './states.js';
 import { guaranteeFor, type Guarantee } from './guarantee.js';
+import { PrestationCache } from './prestationCache.js';
+import { DepositBatcher } from './depositBatcher.js';
 
 /** Closed tickets stay visible in the history this long after closing (article 4.2.2). */
 export const HISTORY_DAYS = 90;
@@ -83,7 +85,13 @@ export class TicketService {
     private readonly pool: Pool,
     private readonly clock: () => Date = () => new Date(),
     private readonly forms: FormPolicy = { requiredForm: () => undefined },
+    private readonly prestations = new PrestationCache(pool),
+    private readonly batcher = new DepositBatcher(pool),
   ) {}
+
+  private unknownPrestation(caller: Caller, prestationId: string): DomainError {
+    return new DomainError('PRESTATION_INCONNUE', `L'identifiant de prestation ${prestationId} n'existe pas dans le parc de l'opérateur ${caller.siren}.`);
+  }
 
   private notFound(reference: string): DomainError {
     return new DomainError('SIGNALISATION_INCONNUE', `La signalisation ${reference} n'existe pas pour cet opérateur.`);
@@ -196,10 +204,8 @@ export class TicketService {
 
   /** Files a signalisation. The reference is only returned once the row is committed. */
   async deposit(caller: Caller, req: DepositRequest): Promise<DepositReceipt> {
-    const prestation = await findOwnPrestation(this.pool, caller.siren, req.prestationId);
-    if (!prestation) {
-      throw new DomainError('PRESTATION_INCONNUE', `L'identifiant de prestation ${req.prestationId} n'existe pas dans le parc de l'opérateur ${caller.siren}.`);
-    }
+    const prestation = await this.prestations.own(caller.siren, req.prestationId);
+    if (!prestation) throw this.unknownPrestation(caller, req.prestationId);
     // Annexe P1: FTTH goes through a dedicated certificate; other offers through the e-SAV one.
     const expected: Scope = prestation.ftth ? 'ftth' : 'esav';
     if (caller.scope !== expected) {
@@ -215,29 +221,26 @@ export class TicketService {
     }
     const requestHash = hashOf(req, form);
     const details = { ...(req.extras ?? {}), ...(form ? { formulaire: form } : {}), ...(req.appointmentId ? { idRendezVous: req.appointmentId } : {}), ...(req.context ? { contexte: req.context } : {}) };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const at = this.clock();
-      const out = await insertTicket(this.pool, {
-        reference: newReference(at),
-        siren: caller.siren,
-        prestationId: prestation.prestationId,
-        offerCode: prestation.offerCode,
-        serviceVersion: req.serviceVersion,
-        faultCode: req.faultCode,
-        faultLabel: req.faultLabel,
-        comment: req.comment,
-        externalRef: req.externalRef,
-        requestHash,
-        details,
-        at,
-        actor: `operateur:${caller.siren}`,
-      });
-      if (out === 'reference-collision') continue;
-      if (!out.created && out.requestHash !== requestHash) {
-        throw new DomainError('REFERENCE_EXTERNE_CONFLIT', `La référence externe ${req.externalRef} a déjà servi pour une autre signalisation (${out.reference}) dont le contenu diffère : utilisez une nouvelle référence externe.`);
-      }
-      return { reference: out.reference, depositedAt: out.depositedAt, state: out.state as TicketState, created: out.created };
+    const at = this.clock();
+    const out = await this.batcher.submit({
+      reference: newReference(at),
+      siren: caller.siren,
+      prestationId: prestation.prestationId,
+      offerCode: prestation.offerCode,
+      serviceVersion: req.serviceVersion,
+      faultCode: req.faultCode,
+      faultLabel: req.faultLabel,
+      comment: req.comment,
+      externalRef: req.externalRef,
+      requestHash,
+      details,
+      at,
+      actor: `operateur:${caller.siren}`,
+    });
+    if (!out) throw this.unknownPrestation(caller, req.prestationId);
+    if (!out.created && out.requestHash !== requestHash) {
+      throw new DomainError('REFERENCE_EXTERNE_CONFLIT', `La référence externe ${req.externalRef} a déjà servi pour une autre signalisation (${out.reference}) dont le contenu diffère : utilisez une nouvelle référence externe.`);
     }
-    throw new DomainError('ERREUR_INTERNE', 'Impossible d\'attribuer une référence unique ; réessayez.', true);
+    return { reference: out.reference, depositedAt: out.depositedAt, state: out.state as TicketState, created: out.created };
   }
 }

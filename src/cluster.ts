@@ -1,0 +1,65 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from './config.js';
+import { createLogger } from './log.js';
+import { openDatabase } from './db/database.js';
+import { ensureDevPki } from './pki/devPki.js';
+import { startGateway } from './main.js';
+
+/**
+ * `esav serve`: with ESAV_WORKERS > 1 (default: one per core) a primary process prepares what
+ * must exist once (embedded PostgreSQL, migrations, dev PKI) and forks the workers, which share
+ * the listening ports (node:cluster). Everything that must be shared between workers lives in
+ * PostgreSQL. A worker that dies is replaced; SIGINT/SIGTERM stop the workers, then the database.
+ */
+export async function serve(config: Config): Promise<void> {
+  if (config.workers <= 1) return serveSingle(config);
+  const log = createLogger(config.logLevel).child({ role: 'primary' });
+  const db = await openDatabase(config);
+  ensureDevPki(config.certsDir, [config.serverName]);
+  // Workers reach the same database by URL; they never start their own.
+  const env = { ...process.env, DATABASE_URL: db.url, ESAV_WORKERS: '1' };
+  let stopping = false;
+  const spawn = () => cluster.fork(env);
+  cluster.on('exit', (worker: Worker, code, signal) => {
+    if (stopping) return;
+    log.error({ worker: worker.process.pid, code, signal }, 'worker died; starting a new one');
+    setTimeout(spawn, 500);
+  });
+  for (let i = 0; i < config.workers; i++) spawn();
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    const exits = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of workers) w.process.kill('SIGTERM');
+    const force = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 15_000);
+    Promise.all(exits)
+      .then(() => db.close())
+      .then(
+        () => {
+          clearTimeout(force);
+          process.exit(0);
+        },
+        () => process.exit(1),
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function serveSingle(config: Config): Promise<void> {
+  const gw = await startGateway(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gw.log.info({ signal }, 'stopping');
+    gw.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
