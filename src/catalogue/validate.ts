@@ -58,24 +58,28 @@ function nodePath(el: XmlElement): string {
  * Coherence rule the XSD (1.0) cannot express: in every <plage> (any form), <fin> is after
  * <debut>. Runs after schema validation, so both are valid xsd:dateTime with an explicit offset.
  */
-function checkRanges(root: XmlElement, what: string): void {
+function checkRanges(root: XmlElement, data: XmlValue, what: string): void {
   const bad: FaultDiagnostic[] = [];
-  const walk = (el: XmlElement) => {
-    const kids = elementChildren(el);
-    if (el.name === 'plage') {
-      const debut = kids.find((k) => k.name === 'debut')?.content.trim();
-      const fin = kids.find((k) => k.name === 'fin')?.content.trim();
+  // Walk the converted data, not the tree: each tree step is a crossing into libxml2's memory.
+  const prefix = root.prefix ? `${root.prefix}:` : '';
+  const walk = (name: string, v: XmlValue, path: string) => {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(name, item, `${path}/${prefix}${name}[${i + 1}]`));
+      return;
+    }
+    if (typeof v !== 'object') return;
+    if (name === 'plage') {
+      const debut = typeof v.debut === 'string' ? v.debut.trim() : undefined;
+      const fin = typeof v.fin === 'string' ? v.fin.trim() : undefined;
       if (debut && fin && !(Date.parse(fin) > Date.parse(debut))) {
-        bad.push({
-          line: el.line || undefined,
-          path: nodePath(el),
-          message: `Élément plage : la fin (${fin}) doit être postérieure au début (${debut}).`,
-        });
+        bad.push({ line: root.line || undefined, path, message: `Élément plage : la fin (${fin}) doit être postérieure au début (${debut}).` });
       }
     }
-    kids.forEach(walk);
+    for (const [k, child] of Object.entries(v)) {
+      if (!k.startsWith('@') && child !== undefined) walk(k, child, Array.isArray(child) ? path : `${path}/${prefix}${k}`);
+    }
   };
-  walk(root);
+  walk(root.name, data, nodePath(root));
   if (bad.length) throw clientFault('FORMULAIRE_INVALIDE', `${what} contient ${bad.length} plage(s) horaire(s) incohérente(s).`, bad);
 }
 
@@ -132,6 +136,7 @@ export function validateForm(
   }
   const what = `Le formulaire ${form.code} (catalogue ${v})`;
   validateElement(form.validator, formRoot, what);
-  checkRanges(formRoot, what);
-  return { catalogue: v, code: form.code, data: toObject(formRoot) };
+  const data = toObject(formRoot);
+  checkRanges(formRoot, data, what);
+  return { catalogue: v, code: form.code, data };
 }

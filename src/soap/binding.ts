@@ -34,6 +34,8 @@ export interface ServiceBinding {
   service: string;
   scopes: Scope[];
   operations: Record<string, OperationHandler>;
+  /** Payload elements whose content the handler reads from `ctx.payload` itself (not converted). */
+  opaqueElements?: ReadonlySet<string>;
   /** Header blocks this service understands (local names), for soap:mustUnderstand. */
   understoodHeaders?: string[];
   /** Services with their own fault shape (Interop'Fibre) render the detail themselves. */

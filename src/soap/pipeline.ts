@@ -132,7 +132,7 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
 
   const handler = binding.operations[operation];
   if (!handler) throw serverFault('OPERATION_NON_IMPLEMENTEE', `L'opération ${operation} n'est pas disponible sur cette plate-forme.`);
-  const input = toObject(payload);
+  const input = toObject(payload, binding.opaqueElements);
   const result = await handler(typeof input === 'string' ? {} : (input as XmlObject), {
     requestId: trace.requestId,
     identity: trace.identity!,

@@ -11,15 +11,19 @@ export interface XmlObject {
  * leaf elements become strings, others objects; a repeated name becomes an array; attributes are
  * keyed '@name'. Namespaces are dropped here on purpose: the schema already fixed them.
  * toObject never returns an array for one element, so an array always means repetition.
+ * Elements named in `opaque` keep their attributes only.
  */
-export function toObject(el: XmlElement): XmlValue {
+export function toObject(el: XmlElement, opaque?: ReadonlySet<string>): XmlValue {
   let out: XmlObject | undefined;
   let text = '';
   for (const a of el.attrs) (out ??= {})['@' + a.name] = a.value;
+  // Each node visited costs a crossing into libxml2's wasm memory: the content of elements a
+  // handler reads from the tree itself (opaque, e.g. a catalogue form) is not converted.
+  if (opaque?.has(el.name)) return out ?? {};
   for (let n = el.firstChild; n; n = n.next) {
     if (n instanceof XmlElement) {
       out ??= {};
-      const v = toObject(n);
+      const v = toObject(n, opaque);
       const prev = out[n.name];
       if (prev === undefined) out[n.name] = v;
       else if (Array.isArray(prev)) prev.push(v);

@@ -29,8 +29,7 @@ function period(v: XmlObject | undefined): { from?: Date; to?: Date } {
 
 /** XML <-> TicketService for the `signalisation` service (every live version). */
 function attachedForm(catalogues: CatalogueRegistry, payload: XmlElement, input: XmlObject): AttachedForm | undefined {
-  const wrapper = obj(input.formulaire) ?? (input.formulaire === '' ? {} : undefined);
-  if (!wrapper) return undefined;
+  if (input.formulaire === undefined) return undefined;
   const el = elementChildren(payload).find((c) => c.name === 'formulaire')!;
   const catalogue = el.attr('catalogue')!.value;
   const code = el.attr('code')!.value;
@@ -41,6 +40,8 @@ export function signalisationBinding(tickets: TicketService, catalogues: Catalog
   return {
     service: 'signalisation',
     scopes: ['esav', 'ftth'],
+    // The form is validated against its catalogue XSD and converted by validateForm.
+    opaqueElements: new Set(['formulaire']),
     operations: {
       async deposerSignalisation(input, ctx) {
         const fault = obj(input.defautDeclare)!;
