@@ -15,7 +15,7 @@ import { serverTlsOptions } from './transport/tls.js';
 import { createSoapListener } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
 import type { ServiceBinding } from './soap/binding.js';
-import { TicketService, type FormPolicy } from './domain/tickets/service.js';
+import { TicketService, type DepositGuard, type FormPolicy } from './domain/tickets/service.js';
 import { loadCatalogues, formForOffer, type CatalogueRegistry } from './catalogue/index.js';
 import { signalisationBinding } from './domain/tickets/handlers.js';
 
@@ -69,9 +69,11 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub);
 
+    // Rules of other areas that a deposit must satisfy (line tests, FTTH appointments).
+    const depositGuards: DepositGuard[] = [];
     const catalogues = loadCatalogues();
     closers.push(async () => catalogues.dispose());
-    const tickets = new TicketService(db.pool, () => new Date(), formPolicy(catalogues), new PrestationCache(db.pool, hub));
+    const tickets = new TicketService(db.pool, { forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), guards: depositGuards });
     const app = createSoapListener({
       catalogues,
       deps: { registry, bindings: bindings(tickets, catalogues), identity, log, maxBodyBytes: config.maxBodyBytes },

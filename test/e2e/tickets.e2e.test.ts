@@ -182,7 +182,7 @@ describe('history: 90 calendar days after closing, not after', () => {
   it('with a pinned clock: day 90 is in, a millisecond later is out', async () => {
     const T0 = new Date('2026-03-02T10:00:00Z');
     let now = T0;
-    const svc = new TicketService(db, () => now);
+    const svc = new TicketService(db, { clock: () => now });
     const ref = await deposit('ETH-T2');
     await svc.advance({ reference: ref, to: 'EN_QUALIFICATION', actor: 'sav:test' });
     await svc.advance({ reference: ref, to: 'CLOS', actor: 'sav:test' });

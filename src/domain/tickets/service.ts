@@ -5,7 +5,7 @@ import type { Scope } from '../../pki/certs.js';
 import { inTransaction } from '../../db/pool.js';
 import {
   closedTickets, findTicket, findTicketState, insertComment, searchTickets,
-  ticketComments, ticketEvents, updateState, type CommentRow, type EventRow, type SearchFilter, type SummaryRow, type TicketRow,
+  ticketComments, ticketEvents, updateState, type CommentRow, type EventRow, type PrestationRow, type SearchFilter, type SummaryRow, type TicketRow,
 } from './repo.js';
 import { newReference, normaliseReference } from './reference.js';
 import { CLOSED_STATES, CLOSING_STATES, STATES, TRANSITIONS, interopFibreView, isTicketState, type TicketState } from './states.js';
@@ -52,6 +52,22 @@ export interface FormPolicy {
   requiredForm(offerCode: string): { catalogue: string; code: string } | undefined;
 }
 
+/**
+ * A rule of another area that a deposit must satisfy (e.g. a recent line test for some offers,
+ * an FTTH appointment). It runs after the prestation is known and before anything is written;
+ * it refuses by throwing a DomainError with its own code.
+ */
+export interface DepositGuard {
+  check(caller: Caller, prestation: PrestationRow, req: DepositRequest, now: Date): Promise<void>;
+}
+
+export interface TicketServiceOptions {
+  clock?: () => Date;
+  forms?: FormPolicy;
+  prestations?: PrestationCache;
+  guards?: DepositGuard[];
+}
+
 export interface DepositRequest {
   prestationId: string;
   form?: AttachedForm;
@@ -81,13 +97,22 @@ function hashOf(req: DepositRequest, form: unknown): string {
 }
 
 export class TicketService {
+  private readonly clock: () => Date;
+  private readonly forms: FormPolicy;
+  private readonly prestations: PrestationCache;
+  private readonly batcher: DepositBatcher;
+  private readonly guards: DepositGuard[];
+
   constructor(
     private readonly pool: Pool,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly forms: FormPolicy = { requiredForm: () => undefined },
-    private readonly prestations = new PrestationCache(pool),
-    private readonly batcher = new DepositBatcher(pool),
-  ) {}
+    opts: TicketServiceOptions = {},
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.forms = opts.forms ?? { requiredForm: () => undefined };
+    this.prestations = opts.prestations ?? new PrestationCache(pool);
+    this.batcher = new DepositBatcher(pool);
+    this.guards = opts.guards ?? [];
+  }
 
   private unknownPrestation(caller: Caller, prestationId: string): DomainError {
     return new DomainError('PRESTATION_INCONNUE', `L'identifiant de prestation ${prestationId} n'existe pas dans le parc de l'opérateur ${caller.siren}.`);
@@ -211,6 +236,7 @@ export class TicketService {
     if (caller.scope !== expected) {
       throw new DomainError('PERIMETRE_CERTIFICAT', `La prestation ${req.prestationId} (offre ${prestation.offerCode}) exige un certificat de périmètre ${expected} ; le certificat présenté est de périmètre ${caller.scope}.`);
     }
+    for (const g of this.guards) await g.check(caller, prestation, req, this.clock());
     let form: { catalogue: string; code: string; data: unknown } | undefined;
     if (req.form) form = req.form.validate(prestation.offerCode);
     else {
