@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { ensureDevPki } from './pki/devPki.js';
 import { loadRegistry, type ServiceRegistry } from './soap/registry.js';
 import { IdentityResolver } from './identity/resolver.js';
+import { startJobs, type JobDefinition } from './jobs/boss.js';
 import { NotificationHub } from './db/notifications.js';
 import { PrestationCache } from './domain/tickets/prestationCache.js';
 import { ConnectionTracker } from './transport/connections.js';
@@ -71,6 +72,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
 
     // Rules of other areas that a deposit must satisfy (line tests, FTTH appointments).
     const depositGuards: DepositGuard[] = [];
+    // Queued and scheduled work of every area (pg-boss), started once the areas are built.
+    const jobs: JobDefinition[] = [];
     const catalogues = loadCatalogues();
     closers.push(async () => catalogues.dispose());
     const tickets = new TicketService(db.pool, { forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), guards: depositGuards });
@@ -79,6 +82,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       deps: { registry, bindings: bindings(tickets, catalogues), identity, log, maxBodyBytes: config.maxBodyBytes },
       fallbackHost: `${config.serverName}:${config.port}`,
     });
+    const boss = await startJobs(db.url, jobs, log);
+    closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+
     const server = https.createServer(serverTlsOptions(config.certsDir), app);
     // Bounded waits: a slow or idle client cannot hold a connection forever.
     server.headersTimeout = 10_000;
