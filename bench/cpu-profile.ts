@@ -2,7 +2,9 @@
  * Preloaded into the gateway only when BENCH_GATEWAY_CPU_PROF=<dir> is set (node refuses
  * --cpu-prof in NODE_OPTIONS, but accepts --import): samples the whole process with the
  * inspector's profiler and writes <dir>/gateway-<pid>.cpuprofile when the process exits
- * (the gateway exits through process.exit after SIGTERM). Open it in Chrome DevTools or speedscope.
+ * (the gateway exits through process.exit after SIGTERM). The cluster workers inherit NODE_OPTIONS,
+ * so there is one file per gateway process (the primary's is nearly idle). Open them in Chrome
+ * DevTools or speedscope.
  */
 import inspector from 'node:inspector';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { scenarioByName } from './scenarios.js';
+import { scenarioByName, type ScenarioData } from './scenarios.js';
 
 export interface LoadConfig {
   scenario: string;
@@ -26,6 +26,8 @@ export interface LoadConfig {
   maxRequests: number;
   /** Per-request bound (headers and body). */
   requestTimeoutMs: number;
+  /** Ticket references made by the setup, for the scenarios that query them (state@*). */
+  references?: string[];
 }
 
 export interface LoadResult {
@@ -50,6 +52,8 @@ export interface LoadResult {
   mean: number;
   /** Successful answers per whole second of the window. */
   perSecond: number[];
+  /** Size of the response body of the first successful answer (bytes), to compare answer sizes between targets. */
+  responseBytes?: number;
   stoppedEarly?: string;
 }
 
@@ -65,6 +69,8 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   const scenario = scenarioByName(cfg.scenario);
   const expectStatus = scenario.expectStatus ?? 200;
   const action = scenario.soapAction;
+  const data: ScenarioData = { references: cfg.references ?? [] };
+  if (scenario.needsReferences && data.references.length === 0) throw new Error(`${cfg.scenario} needs references and got none`);
   const pool = new Pool(cfg.origin, {
     connections: cfg.connections,
     pipelining: 1,
@@ -92,9 +98,23 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   let warmupOk = 0;
   let warmupErrors = 0;
   let stoppedEarly: string | undefined;
+  let responseBytes: number | undefined;
 
-  const warmTimer = setTimeout(() => process.send?.({ type: 'measure-start' }), Math.max(0, warmEnd - performance.now()));
-  const endTimer = setTimeout(() => process.send?.({ type: 'measure-end' }), Math.max(0, end - performance.now()));
+  // The parent samples CPU on these two messages. When the last answers land after `end` but
+  // before the end timer's turn, the workers are done first: measure-end is then sent right away.
+  let windowStarted = false;
+  let windowEnded = false;
+  const startWindow = () => {
+    windowStarted = true;
+    process.send?.({ type: 'measure-start' });
+  };
+  const endWindow = () => {
+    if (windowEnded || !windowStarted) return;
+    windowEnded = true;
+    process.send?.({ type: 'measure-end' });
+  };
+  const warmTimer = setTimeout(startWindow, Math.max(0, warmEnd - performance.now()));
+  const endTimer = setTimeout(endWindow, Math.max(0, end - performance.now()));
 
   function fail(reason: string): void {
     if (errorSamples.size < 5) errorSamples.add(reason.slice(0, 400));
@@ -122,11 +142,12 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
             'content-type': 'text/xml; charset=utf-8',
             soapaction: `"${typeof action === 'string' ? action : action(i)}"`,
           },
-          body: scenario.body(i),
+          body: scenario.body(i, data),
         });
         const text = await res.body.text();
-        good = res.statusCode === expectStatus && scenario.check(text, i);
+        good = res.statusCode === expectStatus && scenario.check(text, i, data);
         if (!good) fail(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+        else responseBytes ??= Buffer.byteLength(text);
       } catch (err) {
         fail(`${(err as Error).name}: ${(err as Error).message}`);
       }
@@ -147,6 +168,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   await Promise.all(Array.from({ length: cfg.connections }, () => worker()));
   clearTimeout(warmTimer);
   clearTimeout(endTimer);
+  endWindow();
   await pool.close();
 
   const sorted = Float64Array.from(latencies).sort();
@@ -168,6 +190,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     mean: latencies.length ? sum / latencies.length : NaN,
     perSecond,
+    responseBytes,
     stoppedEarly,
   };
 }

@@ -2,9 +2,12 @@
  * A comparison peer, run as its own process by bench/run.ts (never imported):
  *   node dist/bench/peer.js bare|echo <pki.json>
  * Listens on 127.0.0.1:0 over the gateway's mTLS settings and tells its parent the port over IPC.
- *   bare  node:https only: every POST gets the same fixed SOAP response (request body drained).
- *   echo  Express + node-soap serving the gateway's own v1 WSDL; deposerSignalisation answers a
- *         fixed-shape response. No schema validation, no identity lookup, no database.
+ *   bare  node:https only: every POST gets a fixed SOAP response (request body drained): the
+ *         deposit answer, or, when the SOAPAction is consulterEtatSignalisation, a state answer
+ *         with the queried reference cut out of the request body (a string search, no parse).
+ *   echo  Express + node-soap serving the gateway's own v1 WSDL; deposerSignalisation and
+ *         consulterEtatSignalisation answer fixed-shape responses (the state answer carries the
+ *         queried reference). No schema validation, no identity lookup, no database.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -26,9 +29,38 @@ const BARE_RESPONSE = Buffer.from(
     `<dateDepot>2026-01-05T08:00:00.000Z</dateDepot><etat>EN_DEPOT</etat></deposerSignalisationReponse></soap:Body></soap:Envelope>`,
 );
 
+/** The state answer, the same shape and size as the gateway's, around the queried reference. */
+const STATE_HEAD = Buffer.from(
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+    `<consulterEtatSignalisationReponse xmlns="${NS}"><referenceSignalisation>`,
+);
+const STATE_TAIL = Buffer.from(
+  `</referenceSignalisation><etat>EN_DEPOT</etat><dateEtat>2026-01-05T08:00:00.000Z</dateEtat></consulterEtatSignalisationReponse></soap:Body></soap:Envelope>`,
+);
+const STATE_SOAP_ACTION = `"${NS}#consulterEtatSignalisation"`;
+const REF_OPEN = 'referenceSignalisation>';
+
+/** The reference in a consulterEtatSignalisation request, by string search (the bare peer parses nothing). */
+function referenceOf(body: string): string {
+  const a = body.indexOf(REF_OPEN);
+  if (a < 0) return '';
+  const b = body.indexOf('<', a + REF_OPEN.length);
+  return b < 0 ? '' : body.slice(a + REF_OPEN.length, b);
+}
+
 function bareHandler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
   if (req.method !== 'POST') {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('POST only\n');
+    return;
+  }
+  if (req.headers.soapaction === STATE_SOAP_ACTION) {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = Buffer.concat([STATE_HEAD, Buffer.from(referenceOf(Buffer.concat(chunks).toString('utf8'))), STATE_TAIL]);
+      res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': answer.length });
+      res.end(answer);
+    });
     return;
   }
   req.on('data', () => undefined);
@@ -49,6 +81,9 @@ async function echoApp(): Promise<express.Express> {
       SignalisationPort: {
         deposerSignalisation(_args: unknown) {
           return { referenceSignalisation: FIXED_REFERENCE, dateDepot: new Date().toISOString(), etat: 'EN_DEPOT' };
+        },
+        consulterEtatSignalisation(args: { referenceSignalisation?: string }) {
+          return { referenceSignalisation: String(args.referenceSignalisation ?? ''), etat: 'EN_DEPOT', dateEtat: new Date().toISOString() };
         },
       },
     },

@@ -2,49 +2,85 @@
  * What the load generator sends. A scenario is one request shape against one target; the run
  * measures the scenarios in list order, each for warm-up + duration, each in a fresh load process.
  *
- * To add one (e.g. a state query once the service has it, or a mixed workload), append to
- * SCENARIOS: body(i) and soapAction(i) get the request number, so a mix can alternate
- * operations (i % 10 === 0 ? deposit : query) and check(body, i) can tell which answer to expect.
- * Data the scenario needs (prestations, operators) goes in SETUP in bench/run.ts.
+ * To add one (e.g. a mixed workload), append to SCENARIOS: body(i, data) and soapAction(i) get the
+ * request number, so a mix can alternate operations (i % 10 === 0 ? deposit : query) and
+ * check(body, i, data) can tell which answer to expect. Data the scenario needs is made by the
+ * setup in bench/run.ts and reaches the load process in ScenarioData (today: the references of
+ * the tickets deposited by the setup).
  */
-import { depositXml, V1 } from '../test/support/http.js';
+import { depositXml, envelope, V1 } from '../test/support/http.js';
 
 export type TargetName = 'bare' | 'echo' | 'gateway';
+export type Operation = 'deposit' | 'state';
+
+/** What the setup made for the scenarios, handed to the load process with its config. */
+export interface ScenarioData {
+  /** References of tickets the setup deposited on the gateway (as the bench's client). */
+  references: string[];
+}
 
 export interface Scenario {
   name: string;
+  operation: Operation;
   target: TargetName;
   /** Request path on the target. */
   path: string;
+  /** true when the scenario needs ScenarioData.references (the setup then deposits tickets). */
+  needsReferences?: boolean;
   /** Request body for the i-th request (i counts from 0 in each load process). */
-  body(i: number): string | Buffer;
+  body(i: number, data: ScenarioData): string | Buffer;
   /** SOAPAction header value, unquoted (sent quoted, as SOAP 1.1 clients do). */
   soapAction: string | ((i: number) => string);
   /** HTTP status a successful answer has. */
   expectStatus?: number;
   /** true when the response body is a success for request i (status already checked). */
-  check(responseBody: string, i: number): boolean;
+  check(responseBody: string, i: number, data: ScenarioData): boolean;
 }
 
 /** The prestation the bench deposits on (made by the setup in bench/run.ts). */
 export const BENCH_SIREN = '552100554';
 export const BENCH_PRESTATION = 'ETH-BENCH-1';
-const DEPOSIT_ACTION = `${V1}#deposerSignalisation`;
-const SIGNALISATION_V1 = '/ws/signalisation/v1';
+export const SIGNALISATION_V1 = '/ws/signalisation/v1';
+export const DEPOSIT_ACTION = `${V1}#deposerSignalisation`;
+export const STATE_ACTION = `${V1}#consulterEtatSignalisation`;
+/** How many tickets the setup deposits for the state query to read (round-robin). */
+export const STATE_REFERENCES = 64;
 
 // The same bytes on every request: no external reference, so every gateway deposit is a new ticket.
-const DEPOSIT_BODY = Buffer.from(depositXml(V1, BENCH_PRESTATION));
+export const DEPOSIT_BODY = Buffer.from(depositXml(V1, BENCH_PRESTATION));
 
-const REFERENCE_ELEMENT = /<(?:[\w.-]+:)?referenceSignalisation>S[0-9]{2}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]<\/(?:[\w.-]+:)?referenceSignalisation>/;
+const REFERENCE = 'S[0-9]{2}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]';
+const REFERENCE_ELEMENT = new RegExp(`<(?:[\\w.-]+:)?referenceSignalisation>(${REFERENCE})</(?:[\\w.-]+:)?referenceSignalisation>`);
+
+/** The states of wsdl/signalisation/v1/signalisation.xsd (EtatSignalisation). */
+export const STATES = ['EN_DEPOT', 'EN_QUALIFICATION', 'EN_COURS', 'GELE', 'CLOS', 'VALIDE', 'CLOS_TABLEAU_DE_BORD', 'EN_REJET'];
+const STATE_ELEMENT = new RegExp(`<(?:[\\w.-]+:)?etat>(?:${STATES.join('|')})</(?:[\\w.-]+:)?etat>`);
 
 /** A deposit answer: no fault, a well-formed referenceSignalisation. */
 export function isDepositAnswer(body: string): boolean {
   return !body.includes('Fault>') && REFERENCE_ELEMENT.test(body);
 }
 
+/** The reference of a deposit answer (undefined for a fault or a malformed answer). */
+export function depositReference(body: string): string | undefined {
+  return body.includes('Fault>') ? undefined : REFERENCE_ELEMENT.exec(body)?.[1];
+}
+
+export function stateXml(reference: string): string {
+  return envelope(`<s:consulterEtatSignalisation xmlns:s="${V1}"><s:referenceSignalisation>${reference}</s:referenceSignalisation></s:consulterEtatSignalisation>`);
+}
+
+/** A state answer for `reference`: no fault, a valid <etat>, the queried reference. */
+export function isStateAnswer(body: string, reference: string): boolean {
+  if (body.includes('Fault>') || !STATE_ELEMENT.test(body)) return false;
+  const m = REFERENCE_ELEMENT.exec(body);
+  return m !== null && m[1] === reference;
+}
+
 function deposit(target: TargetName): Scenario {
   return {
     name: `deposit@${target}`,
+    operation: 'deposit',
     target,
     path: SIGNALISATION_V1,
     body: () => DEPOSIT_BODY,
@@ -54,20 +90,58 @@ function deposit(target: TargetName): Scenario {
   };
 }
 
-/** Measured in this order: the floor (TLS + HTTP), the framework baseline, then the gateway. */
-export const SCENARIOS: Scenario[] = [deposit('bare'), deposit('echo'), deposit('gateway')];
+// Request bodies built once per load process (per references array), not per request.
+const stateBodies = new WeakMap<string[], Buffer[]>();
+function stateBody(i: number, data: ScenarioData): Buffer {
+  let bodies = stateBodies.get(data.references);
+  if (!bodies) {
+    if (data.references.length === 0) throw new Error('state scenario without references');
+    bodies = data.references.map((r) => Buffer.from(stateXml(r)));
+    stateBodies.set(data.references, bodies);
+  }
+  return bodies[i % bodies.length]!;
+}
 
-/** The rows the issue's bar compares. */
-export const BAR = {
-  gateway: 'deposit@gateway',
-  echo: 'deposit@echo',
-  bare: 'deposit@bare',
-  /** deposit throughput >= minRatio x the Express+soap echo throughput... */
-  minRatio: 1.0,
-  /** ...and p99 below this, at `connections` keep-alive mTLS connections. */
-  maxP99Ms: 25,
-  connections: 16,
-};
+/** consulterEtatSignalisation of the setup's tickets, round-robin: request i asks for reference i % n. */
+function state(target: TargetName): Scenario {
+  return {
+    name: `state@${target}`,
+    operation: 'state',
+    target,
+    path: SIGNALISATION_V1,
+    needsReferences: true,
+    body: stateBody,
+    soapAction: STATE_ACTION,
+    expectStatus: 200,
+    check: (body, i, data) => isStateAnswer(body, data.references[i % data.references.length]!),
+  };
+}
+
+/**
+ * Measured in this order: every deposit (the floor: TLS + HTTP, the framework baseline, then the
+ * gateway), then every state query in the same target order.
+ */
+export const SCENARIOS: Scenario[] = [deposit('bare'), deposit('echo'), deposit('gateway'), state('bare'), state('echo'), state('gateway')];
+
+/** One of the issue's bars: the gateway's row against the echo's row of the same operation. */
+export interface Bar {
+  operation: Operation;
+  gateway: string;
+  echo: string;
+  bare: string;
+  /** gateway throughput >= minRatio x the Express+soap echo throughput... */
+  minRatio: number;
+  /** ...and gateway p99 below this, at `connections` keep-alive mTLS connections. */
+  maxP99Ms: number;
+  connections: number;
+}
+
+function bar(operation: Operation, minRatio: number): Bar {
+  return { operation, gateway: `${operation}@gateway`, echo: `${operation}@echo`, bare: `${operation}@bare`, minRatio, maxP99Ms: 25, connections: 16 };
+}
+
+/** The bars of the issue: deposit >= 1.0x the echo, state query >= 2.0x the echo; p99 < 25 ms at 16 connections. */
+export const BARS: Bar[] = [bar('deposit', 1.0), bar('state', 2.0)];
 
 export function scenarioByName(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
