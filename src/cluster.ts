@@ -46,6 +46,11 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP reloads TLS material: each worker holds its own TLS context, so pass it on.
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: workers reload their TLS material');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
 }
 
 async function serveSingle(config: Config): Promise<void> {
@@ -62,4 +67,5 @@ async function serveSingle(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => void gw.reloadTls('SIGHUP'));
 }

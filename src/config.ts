@@ -19,6 +19,8 @@ export interface Config {
   logLevel: string;
   serverName: string;
   workers: number;
+  /** The provider's SIREN: sirenOI of the Interop'Fibre headers. */
+  providerSiren: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -29,6 +31,12 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, ma
     throw new Error(`${name}=${raw} is invalid: expected an integer between ${min} and ${max}`);
   }
   return n;
+}
+
+function siren(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
+  const v = env[name] || dflt;
+  if (!/^[0-9]{9}$/.test(v)) throw new Error(`${name}=${v} is invalid: expected a SIREN of 9 digits`);
+  return v;
 }
 
 // Every setting, from the environment, validated once at start: a bad value stops the process
@@ -55,5 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.ESAV_LOG_LEVEL ?? 'info',
     serverName: env.ESAV_SERVER_NAME ?? 'localhost',
     workers: int(env, 'ESAV_WORKERS', cpus().length, 1, 64),
+    providerSiren: siren(env, 'ESAV_PROVIDER_SIREN', '411111112'),
   };
 }

@@ -12,13 +12,25 @@ import { startJobs, type JobDefinition } from './jobs/boss.js';
 import { NotificationHub } from './db/notifications.js';
 import { PrestationCache } from './domain/tickets/prestationCache.js';
 import { ConnectionTracker } from './transport/connections.js';
-import { serverTlsOptions } from './transport/tls.js';
+import { TlsContextManager, type ReloadOutcome } from './transport/tls.js';
+import { PkiMonitor, pkiMetrics } from './pki/monitor.js';
+import { currentCrl } from './pki/crl.js';
 import { createSoapListener } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
 import type { ServiceBinding } from './soap/binding.js';
 import { TicketService, type DepositGuard, type FormPolicy } from './domain/tickets/service.js';
 import { loadCatalogues, formForOffer, type CatalogueRegistry } from './catalogue/index.js';
 import { signalisationBinding } from './domain/tickets/handlers.js';
+import { AppointmentService } from './domain/appointments/service.js';
+import { rdvFtthBinding } from './domain/appointments/handlers.js';
+import { appointmentPurgeJob } from './domain/appointments/jobs.js';
+import { createPool } from './db/pool.js';
+import { WorkService } from './domain/works/service.js';
+import { travauxFtthBinding } from './domain/works/handlers.js';
+import { LateQueue, TestService } from './domain/tests/service.js';
+import { RecentTestGuard } from './domain/tests/guard.js';
+import { testBinding } from './domain/tests/handlers.js';
+import { createNetworkDriver, networkSettings } from './network/settings.js';
 
 export interface Gateway {
   port: number;
@@ -26,11 +38,15 @@ export interface Gateway {
   db: Database;
   registry: ServiceRegistry;
   log: Logger;
+  /** The areas' services, for in-process tests and tools. */
+  services: { tickets: TicketService; appointments: AppointmentService };
+  /** Re-reads the server pair and trusted CAs, checks them, swaps them in (SIGHUP, tests). */
+  reloadTls(reason: string): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
-function bindings(tickets: TicketService, catalogues: CatalogueRegistry): Map<string, ServiceBinding> {
-  return new Map([signalisationBinding(tickets, catalogues)].map((b) => [b.service, b]));
+function bindings(list: ServiceBinding[]): Map<string, ServiceBinding> {
+  return new Map(list.map((b) => [b.service, b]));
 }
 
 /** Forms an offer requires: those of the newest live catalogue. */
@@ -55,7 +71,13 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 }
 
 /** Composition root: config -> db -> pki -> registry -> identity -> apps -> listen. */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Tests pin the business clock (slots, holds, blackout, purge); production uses the system clock. */
+  clock?: () => Date;
+}
+
+export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: GatewayOptions = {}): Promise<Gateway> {
+  const clock = opts.clock ?? (() => new Date());
   const db = await openDatabase(config);
   const closers: Array<() => Promise<void>> = [() => db.close()];
   const closeAll = async () => {
@@ -65,10 +87,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls'], log);
     await hub.start();
     closers.push(() => hub.close());
-    const identity = new IdentityResolver(db.pool, hub);
+    const identity = new IdentityResolver(db.pool, hub, log);
 
     // Rules of other areas that a deposit must satisfy (line tests, FTTH appointments).
     const depositGuards: DepositGuard[] = [];
@@ -76,16 +98,44 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const jobs: JobDefinition[] = [];
     const catalogues = loadCatalogues();
     closers.push(async () => catalogues.dispose());
-    const tickets = new TicketService(db.pool, { forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), guards: depositGuards });
+    const tickets = new TicketService(db.pool, { clock, forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), guards: depositGuards });
+
+    const ephemeral = createPool(db.url, 4, config.dbStatementTimeoutMs, { synchronousCommit: 'off' });
+    closers.push(() => ephemeral.end());
+    const appointments = new AppointmentService(db.pool, ephemeral, clock);
+    depositGuards.push(appointments.depositGuard());
+    jobs.push(appointmentPurgeJob(appointments, log));
+    // A gateway that was down at the scheduled time still purges the nights it missed.
+    await appointments.purge();
+    // e-SAV Test and planned works (issue #5): tests run from the job queue, attached after start.
+    const works = new WorkService(db.pool, { clock });
+    const network = networkSettings();
+    const testQueue = new LateQueue();
+    const lineTests = new TestService(db.pool, {
+      driver: createNetworkDriver(network), prestations: new PrestationCache(db.pool, hub), works, queue: testQueue, clock,
+      driverTimeoutMs: network.timeoutMs, deadlineMs: network.testDeadlineMs, log,
+    });
+    depositGuards.push(new RecentTestGuard(db.pool, hub));
+    jobs.push(...lineTests.jobs());
     const app = createSoapListener({
       catalogues,
-      deps: { registry, bindings: bindings(tickets, catalogues), identity, log, maxBodyBytes: config.maxBodyBytes },
+      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, maxBodyBytes: config.maxBodyBytes },
       fallbackHost: `${config.serverName}:${config.port}`,
     });
     const boss = await startJobs(db.url, jobs, log);
     closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+    testQueue.attach(boss);
+    closers.push(() => lineTests.drain());
 
-    const server = https.createServer(serverTlsOptions(config.certsDir), app);
+    // TLS context hot swap (NOTIFY esav_tls, SIGHUP via cluster.ts, new files in the certs folder).
+    const tlsContext = new TlsContextManager(config.certsDir, db.pool, log);
+    const server = https.createServer(await tlsContext.initialOptions(), app);
+    tlsContext.attach(server, hub);
+    tlsContext.watchFolder();
+    closers.push(async () => tlsContext.close());
+    const pkiMonitor = new PkiMonitor(db.pool, () => tlsContext.current(), log);
+    pkiMonitor.start();
+    closers.push(async () => pkiMonitor.stop());
     // Bounded waits: a slow or idle client cannot hold a connection forever.
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -103,7 +153,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         }),
     );
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets }));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) } }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>
@@ -113,7 +163,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         }),
     );
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, close: closeAll };
+    return { port, adminPort, db, registry, log, services: { tickets, appointments }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

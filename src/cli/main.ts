@@ -1,8 +1,10 @@
 import { loadConfig } from '../config.js';
 import { serve } from '../cluster.js';
-import { certIssue, certList, certRevoke, migrateCmd, operatorAdd, prestationAdd, type Out } from './commands.js';
+import { migrateCmd, operatorAdd, prestationAdd, type Out } from './commands.js';
+import * as certs from './certs.js';
 import { UsageError } from './args.js';
 import { ticketAdvance, ticketComment } from './tickets.js';
+import { dayOff, planningList, planningLoad, technicianAdd } from './planning.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -10,11 +12,32 @@ const COMMANDS: Record<string, Command> = {
   migrate: migrateCmd,
   'operator add': operatorAdd,
   'prestation add': prestationAdd,
-  'cert issue': certIssue,
-  'cert revoke': certRevoke,
-  'cert list': certList,
+  'cert issue': certs.certIssue,
+  'cert sign': certs.certSign,
+  'cert register': certs.certRegister,
+  'cert revoke': certs.certRevoke,
+  'cert list': certs.certList,
+  'cert due': certs.certDue,
+  'cert renew': certs.certRenew,
+  'cert sweep': certs.certSweep,
+  'ca init': certs.caInit,
+  'ca approve': certs.caApprove,
+  'ca unapprove': certs.caUnapprove,
+  'ca list': certs.caList,
+  'ca crl': certs.caCrl,
+  'ca rotate': certs.caRotate,
+  'ca reissue': certs.caReissue,
+  'ca retire': certs.caRetire,
+  'server-cert rotate': certs.serverCertRotate,
+  'operator suspend': certs.operatorSuspend,
+  'operator resume': certs.operatorResume,
+  audit: certs.auditCmd,
   'ticket advance': ticketAdvance,
   'ticket comment': ticketComment,
+  'planning technician add': technicianAdd,
+  'planning day-off': dayOff,
+  'planning load': planningLoad,
+  'planning list': planningList,
 };
 
 const USAGE = `usage: esav <command> [flags]
@@ -22,11 +45,26 @@ const USAGE = `usage: esav <command> [flags]
   migrate                               apply database migrations
   operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>]
   prestation add --operator <siren> --id <identifiant> --offer <code> [--ref-pto <ref>] [--end-a <a>] [--end-z <z>]
-  cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>]
+  operator suspend|resume --siren <siren> --reason <text>
+  cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>] [--p12 <file> --passphrase-file <file>]
+  cert sign --operator <siren> --scope esav|ftth --csr <file> --out <file> [--days <n>]
+  cert register --operator <siren> --scope esav|ftth --file <pem> [--renews <sha256>]
   cert revoke --fingerprint <sha256> [--reason <text>]
   cert list [--operator <siren>]
+  cert due [--within <days>]
+  cert renew --fingerprint <sha256> --out <dir> [--days <n>] [--csr <file>]
+  cert sweep                            supersede expired renewed certificates, disable those unused for 6 months
+  ca init [--force] | ca list | ca approve --file <ca.pem> | ca unapprove --fingerprint <sha256>
+  ca crl --out <file>
+  ca rotate | ca reissue --out <dir> | ca retire --fingerprint <sha256> [--force]
+  server-cert rotate [--cert <file> --key <file>] [--days <n>]
+  audit [--operator <siren>]
   ticket advance <reference> --to <state> [--comment <text>] [--resolution <text>] [--agent <name>]
   ticket comment <reference> <text> [--agent <name>]
+  planning technician add --name <n> --zones <insee,...> [--types S,E] [--weekdays 1-5] [--hours 08:00-18:00]
+  planning day-off --name <n> --date <YYYY-MM-DD>
+  planning load --file <technicians.json>
+  planning list [--zone <insee>]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serveCmd(argv: string[]): Promise<void> {
@@ -40,8 +78,9 @@ export async function run(argv: string[]): Promise<number> {
     await serveCmd(argv.slice(1));
     return -1;
   }
+  const three = argv.slice(0, 3).join(' ');
   const two = argv.slice(0, 2).join(' ');
-  const key = COMMANDS[two] ? two : argv[0] ?? '';
+  const key = COMMANDS[three] ? three : COMMANDS[two] ? two : argv[0] ?? '';
   const cmd: Command | undefined = COMMANDS[key];
   if (argv.includes('--help')) {
     process.stdout.write(USAGE + '\n');

@@ -4,9 +4,11 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 // timestamptz and bigint come back as strings/Dates by default; keep bigint exact as string.
-export function createPool(connectionString: string, max: number, statementTimeoutMs: number): Pool {
+export function createPool(connectionString: string, max: number, statementTimeoutMs: number, opts: { synchronousCommit?: 'on' | 'off' } = {}): Pool {
   const pool = new pg.Pool({
     connectionString,
+    // Only for data whose loss in a crash is harmless (appointment holds): skip the WAL flush wait.
+    ...(opts.synchronousCommit === 'off' ? { options: '-c synchronous_commit=off' } : {}),
     max,
     // Fail fast when the database is unreachable instead of queueing requests forever.
     connectionTimeoutMillis: 3000,

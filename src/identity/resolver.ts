@@ -5,6 +5,12 @@ import type { NotificationHub } from '../db/notifications.js';
 import { clientFault } from '../soap/faults.js';
 import { fingerprintOf, hasClientAuth, type Scope } from '../pki/certs.js';
 import { findCertificate, type CertificateRow } from './repo.js';
+import { audit, recordUse } from '../pki/store.js';
+import type { Logger } from '../log.js';
+
+// last_used_at is for the six-month rule: writing it once per certificate every few minutes per
+// process is plenty, and keeps a write off almost every request.
+const USE_RECORD_INTERVAL_MS = 5 * 60_000;
 
 export interface Identity {
   fingerprint: string;
@@ -29,9 +35,12 @@ export class IdentityResolver extends EventEmitter {
   // The peer certificate cannot change on a connection (renegotiation is off): read it once per socket.
   private readonly peers = new WeakMap<TLSSocket, PeerInfo | null>();
 
+  private readonly usesRecorded = new Map<string, number>();
+
   constructor(
     private readonly pool: Pool,
     private readonly hub: NotificationHub,
+    private readonly log?: Logger,
   ) {
     super();
     hub.on('esav_identity', (fp: string) => this.invalidate(fp || '*'));
@@ -69,7 +78,11 @@ export class IdentityResolver extends EventEmitter {
 
   /** Resolves the caller or throws the Client fault that tells the integrator what to fix. */
   async resolve(socket: TLSSocket, now = new Date()): Promise<Identity> {
-    const peer = this.peerInfo(socket);
+    return this.resolvePeer(this.peerInfo(socket), now);
+  }
+
+  /** The same checks from the digested peer certificate; `now` can be pinned (tests, audits). */
+  async resolvePeer(peer: PeerInfo | null, now = new Date()): Promise<Identity> {
     if (!peer) throw clientFault('CERTIFICAT_ABSENT', 'Un certificat client est requis (authentification mutuelle TLS).');
     if (!peer.clientAuth) {
       throw clientFault('CERTIFICAT_USAGE_INCORRECT', 'Le certificat ne porte pas l\'usage étendu clientAuth (1.3.6.1.5.5.7.3.2) : demandez un certificat client e-SAV.');
@@ -85,6 +98,27 @@ export class IdentityResolver extends EventEmitter {
     if (now > row.notAfter) throw clientFault('CERTIFICAT_EXPIRE', `Ce certificat a expiré le ${row.notAfter.toISOString()} : installez son successeur.`);
     if (now < row.notBefore) throw clientFault('CERTIFICAT_PAS_ENCORE_VALIDE', `Ce certificat n'est valide qu'à partir du ${row.notBefore.toISOString()}.`);
     if (row.suspended) throw clientFault('OPERATEUR_SUSPENDU', 'L\'accès de cet opérateur est suspendu : contactez le Fournisseur (e-soutien).');
+    this.noteUse(row.fingerprint, now);
     return { fingerprint: row.fingerprint, siren: row.siren, operatorName: row.operatorName, scope: row.scope };
+  }
+
+  /**
+   * Records the use (never delaying the request): the six-month rule reads last_used_at, and the
+   * first use of a renewal's successor supersedes its predecessor.
+   */
+  private noteUse(fingerprint: string, now: Date): void {
+    const last = this.usesRecorded.get(fingerprint);
+    if (last !== undefined && now.getTime() - last < USE_RECORD_INTERVAL_MS && now.getTime() >= last) return;
+    this.usesRecorded.set(fingerprint, now.getTime());
+    recordUse(this.pool, fingerprint, now)
+      .then(async (superseded) => {
+        for (const s of superseded) {
+          await audit(this.pool, { actor: 'gateway', action: 'supersede', siren: s.siren, fingerprint: s.fingerprint, details: { by: fingerprint, why: 'successor first used' } }, this.log);
+        }
+      })
+      .catch((err: Error) => {
+        this.usesRecorded.delete(fingerprint);
+        this.log?.warn({ err: err.message, fingerprint }, 'could not record certificate use');
+      });
   }
 }

@@ -8,6 +8,8 @@ export interface AdminDeps {
   pool: Pool;
   registry: ServiceRegistry;
   tickets: TicketService;
+  /** Certificate lifecycle: the client CA's CRL and the renewal metrics. */
+  pki?: { crlPem(): Promise<string>; metrics(): Promise<string> };
 }
 
 const handle = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
@@ -33,6 +35,15 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const ok = database && versions.length > 0;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, versions });
   });
+
+  app.get('/pki/crl.pem', handle(async (_req, res) => {
+    if (!deps.pki) throw Object.assign(new Error('no PKI'), { status: 404 });
+    res.type('application/x-pem-file').send(await deps.pki.crlPem());
+  }));
+
+  app.get('/metrics', handle(async (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(deps.pki ? await deps.pki.metrics() : '');
+  }));
 
   // POST /tickets/:reference/advance {"to": "EN_QUALIFICATION", "comment": "...", "agent": "dupont", "resolution": "..."}
   app.post('/tickets/:reference/advance', handle(async (req, res) => {

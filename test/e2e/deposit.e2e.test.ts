@@ -117,8 +117,10 @@ describe('deposerSignalisation end to end over mTLS with the node-soap client', 
   it('GET /ws lists both live versions with absolute WSDL addresses that load', async () => {
     const r = await request(`${t.base}/ws`, creds);
     const list = JSON.parse(r.body);
-    expect(list.services.map((s: { version: string }) => s.version)).toEqual(['v1', 'v2']);
-    for (const s of list.services) {
+    // Other services are live too (test, travaux-ftth, rdv-ftth): this test is about signalisation.
+    const services = list.services.filter((s: { name: string }) => s.name === 'signalisation');
+    expect(services.map((s: { version: string }) => s.version)).toEqual(['v1', 'v2']);
+    for (const s of services) {
       expect(s).toMatchObject({ name: 'signalisation', status: 'live', wsdl: `${t.base}/ws/signalisation/${s.version}?wsdl` });
       const w = await request(s.wsdl, creds);
       expect(w.status).toBe(200);
@@ -140,6 +142,6 @@ describe('deposerSignalisation end to end over mTLS with the node-soap client', 
   it('the admin listener answers /health without a client certificate', async () => {
     const res = await fetch(`http://127.0.0.1:${t.gw.adminPort}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: true, versions: ['signalisation/v1', 'signalisation/v2'] });
+    expect(await res.json()).toMatchObject({ status: 'ok', database: true, versions: expect.arrayContaining(['signalisation/v1', 'signalisation/v2']) });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/main.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { esavOk } from './cli.js';
 
@@ -29,7 +29,7 @@ export interface TestGateway {
 }
 
 /** Starts the real gateway in this process on an ephemeral port, with its own database and PKI. */
-export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, opts: GatewayOptions = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'esav-gw-'));
   chmodSync(dir, 0o755);
   const db = await freshDatabase();
@@ -51,7 +51,7 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}): Promis
       cb();
     },
   });
-  const gw = await startGateway(config, pino({ level: 'info' }, sink));
+  const gw = await startGateway(config, pino({ level: 'info' }, sink), opts);
   return {
     gw,
     config,

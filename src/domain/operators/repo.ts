@@ -32,11 +32,13 @@ export interface NewPrestation {
   endA?: string;
   endZ?: string;
   info?: string;
+  /** Where an FTTH prestation is (zone of its appointments). */
+  codeInsee?: string;
 }
 
 export async function insertPrestation(pool: Pool, p: NewPrestation): Promise<void> {
   await pool.query(
-    'INSERT INTO prestations (prestation_id, operator_siren, offer_code, ref_pto, end_a, end_z, info) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [p.prestationId, p.siren, p.offerCode, p.refPto ?? null, p.endA ?? null, p.endZ ?? null, p.info ?? null],
+    'INSERT INTO prestations (prestation_id, operator_siren, offer_code, ref_pto, end_a, end_z, info, code_insee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [p.prestationId, p.siren, p.offerCode, p.refPto ?? null, p.endA ?? null, p.endZ ?? null, p.info ?? null, p.codeInsee ?? null],
   );
 }

@@ -5,17 +5,18 @@ export interface PrestationRow {
   operatorSiren: string;
   offerCode: string;
   ftth: boolean;
+  codeInsee: string | null;
 }
 
 export async function findPrestation(pool: Pool, prestationId: string): Promise<PrestationRow | undefined> {
   const r = await pool.query({
     name: 'prestation-find',
-    text: `SELECT p.prestation_id, p.operator_siren, p.offer_code, o.ftth
+    text: `SELECT p.prestation_id, p.operator_siren, p.offer_code, o.ftth, p.code_insee
              FROM prestations p JOIN offers o ON o.code = p.offer_code WHERE p.prestation_id = $1`,
     values: [prestationId],
   });
   const row = r.rows[0];
-  return row && { prestationId: row.prestation_id, operatorSiren: row.operator_siren, offerCode: row.offer_code, ftth: row.ftth };
+  return row && { prestationId: row.prestation_id, operatorSiren: row.operator_siren, offerCode: row.offer_code, ftth: row.ftth, codeInsee: row.code_insee };
 }
 
 export interface NewTicket {

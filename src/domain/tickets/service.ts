@@ -59,6 +59,8 @@ export interface FormPolicy {
  */
 export interface DepositGuard {
   check(caller: Caller, prestation: PrestationRow, req: DepositRequest, now: Date): Promise<void>;
+  /** After the ticket is committed (also for an idempotent replay): follow-up writes of that area. */
+  afterDeposit?(caller: Caller, req: DepositRequest, receipt: DepositReceipt): Promise<void>;
 }
 
 export interface TicketServiceOptions {
@@ -267,6 +269,8 @@ export class TicketService {
     if (!out.created && out.requestHash !== requestHash) {
       throw new DomainError('REFERENCE_EXTERNE_CONFLIT', `La référence externe ${req.externalRef} a déjà servi pour une autre signalisation (${out.reference}) dont le contenu diffère : utilisez une nouvelle référence externe.`);
     }
-    return { reference: out.reference, depositedAt: out.depositedAt, state: out.state as TicketState, created: out.created };
+    const receipt: DepositReceipt = { reference: out.reference, depositedAt: out.depositedAt, state: out.state as TicketState, created: out.created };
+    for (const g of this.guards) await g.afterDeposit?.(caller, req, receipt);
+    return receipt;
   }
 }
