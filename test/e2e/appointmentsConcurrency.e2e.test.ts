@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { startTestGateway, type ClientCreds, type TestGateway } from '../support/gateway.js';
+import { esavOk, spawnGateway } from '../support/cli.js';
+import { envelope, soapPost } from '../support/http.js';
+import { parisDate, parisTime } from '../../src/calendar/index.js';
+
+const IF = 'http://interop-fibre.fr';
+const ZONE = '13055';
+const OPERATORS = Array.from({ length: 10 }, (_, i) => `7${String(i).padStart(2, '0')}000001`);
+let t: TestGateway;
+let second: { child: ChildProcess; port: number } | undefined;
+let db: pg.Pool;
+const creds = new Map<string, ClientCreds>();
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  for (const siren of OPERATORS) creds.set(siren, t.issue(siren, 'ftth'));
+  for (const name of ['Tech-A', 'Tech-B']) {
+    esavOk(t.env, 'planning', 'technician', 'add', '--name', name, '--zones', ZONE, '--types', 'S', '--weekdays', '1-7', '--hours', '08:00-18:00');
+  }
+  second = await spawnGateway(t.env);
+  db = new pg.Pool({ connectionString: t.db.url });
+});
+
+afterAll(async () => {
+  if (second) {
+    const exited = new Promise((r) => second!.child.once('exit', r));
+    second.child.kill('SIGTERM');
+    await exited;
+  }
+  await db?.end();
+  await t?.close();
+});
+
+describe('no double booking, across two gateway processes', () => {
+  it('10 operators reserving the last 2 technicians of a slot at once: exactly 2 succeed', async () => {
+    const tomorrow = parisDate(new Date(Date.now() + 86400_000));
+    const start = parisTime(tomorrow, 10, 0);
+    // Each operator holds the slot, as a search would have left it (searches are covered elsewhere;
+    // this test is about the race on the last capacity).
+    const ids = new Map<string, string>();
+    for (const siren of OPERATORS) {
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO slot_searches (id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, range_from, range_to, offered_starts, created_at, expires_at)
+         VALUES ($1, $2, $3, 'S', 'GP', 'PTO', $4, $5, ARRAY[$6::bigint], now(), now() + interval '10 minutes')`,
+        [id, siren, ZONE, start, new Date(start.getTime() + 2 * 3600_000), Math.round(start.getTime() / 60_000)],
+      );
+      ids.set(siren, `${id}.${Math.round(start.getTime() / 60_000).toString(36)}`);
+    }
+    const ports = [t.gw.port, second!.port];
+    const replies = await Promise.all(
+      OPERATORS.map((siren, i) =>
+        soapPost(
+          `https://localhost:${ports[i % 2]}/ws/rdv-ftth/v1`,
+          creds.get(siren)!,
+          envelope(
+            `<tns:ReservationCreneauRequete xmlns:tns="${IF}"><natureProduit>FTTH_ACCES</natureProduit><segmentMarche>GP</segmentMarche><codeInsee>${ZONE}</codeInsee><idCreneau>${ids.get(siren)}</idCreneau></tns:ReservationCreneauRequete>`,
+            `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${new Date().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`,
+          ),
+          '',
+        ),
+      ),
+    );
+    const ok = replies.filter((r) => r.status === 200 && /<idRendezvous>RDV-/.test(r.body));
+    const taken = replies.filter((r) => r.status === 500 && /<codeErreur>302<\/codeErreur>/.test(r.body));
+    expect(ok).toHaveLength(2);
+    expect(taken).toHaveLength(8);
+    const rows = (await db.query("SELECT technician_id FROM appointments WHERE code_insee = $1 AND starts_at = $2 AND status <> 'ANNULE'", [ZONE, start])).rows;
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => r.technician_id)).size).toBe(2);
+  });
+});
