@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { scenarioByName, type ScenarioData } from './scenarios.js';
+import { scenarioByName, type ScenarioData, type SlotQuery } from './scenarios.js';
 
 export interface LoadConfig {
   scenario: string;
@@ -28,6 +28,8 @@ export interface LoadConfig {
   requestTimeoutMs: number;
   /** Ticket references made by the setup, for the scenarios that query them (state@*). */
   references?: string[];
+  /** The slot search made by the setup (slots@*). */
+  slots?: SlotQuery;
 }
 
 export interface LoadResult {
@@ -69,8 +71,9 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   const scenario = scenarioByName(cfg.scenario);
   const expectStatus = scenario.expectStatus ?? 200;
   const action = scenario.soapAction;
-  const data: ScenarioData = { references: cfg.references ?? [] };
+  const data: ScenarioData = { references: cfg.references ?? [], slots: cfg.slots };
   if (scenario.needsReferences && data.references.length === 0) throw new Error(`${cfg.scenario} needs references and got none`);
+  if (scenario.needsSlots && !data.slots) throw new Error(`${cfg.scenario} needs a slot query and got none`);
   const pool = new Pool(cfg.origin, {
     connections: cfg.connections,
     pipelining: 1,

@@ -14,16 +14,50 @@ export interface Row {
   gatewayLogLines?: number;
 }
 
+/** A row the run did not measure (today: a slot search in the gateway's 01:00-04:00 blackout). */
+export interface SkippedRow {
+  scenario: string;
+  operation: Operation;
+  target: TargetName;
+  reason: string;
+}
+
+/** What the setup made for the slot search, and its probe search. */
+export interface SlotFacts {
+  zone: string;
+  /** Paris wall times of the window's ends ("YYYY-MM-DD 00:00"). */
+  from: string;
+  to: string;
+  days: number;
+  workingDays: number;
+  /** Technicians the bench loaded, and every active one of the zone doing S (a reused database may hold more). */
+  technicians: number;
+  zoneTechnicians: number;
+  hours: string;
+  appointments: number;
+  /** Booked share of the bench technicians' working time in the window. */
+  bookedFraction: number;
+  /** The setup's one search on the gateway: slots offered, answer bytes, time (cold). */
+  probe?: { slots: number; bytes: number; ms: number };
+  /** Why the slot rows were not measured at all. */
+  blackout?: string;
+}
+
 export interface Report {
   date: Date;
   settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string };
   machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; postgres?: string; database: string };
-  db: { fsync?: string; synchronousCommit?: string; tickets?: number };
+  db: { fsync?: string; synchronousCommit?: string; tickets?: number; slotSearches?: number };
   /** Workers the gateway runs (ESAV_WORKERS, or its default: one per core). */
   gatewayWorkers?: number;
   /** Tickets the setup deposited for the state query (their references, queried round-robin). */
   stateReferences: number;
+  /** Scenario names in run order (measured and skipped). */
+  order: string[];
   rows: Row[];
+  skipped: SkippedRow[];
+  /** The slot search's data (when a slots@* row was asked for). */
+  slots?: SlotFacts;
   gatewayProblems: string[];
   bars: Bar[];
 }
@@ -40,9 +74,10 @@ const TARGET_LABEL: Record<TargetName, string> = {
 const OPERATION_LABEL: Record<Operation, string> = {
   deposit: 'deposit',
   state: 'state query',
+  slots: 'slot search',
 };
 
-function label(r: Row): string {
+function label(r: Row | SkippedRow): string {
   return `${TARGET_LABEL[r.target]} (${r.operation})`;
 }
 
@@ -63,6 +98,17 @@ function row(report: Report, name: string): Row | undefined {
   return report.rows.find((r) => r.scenario === name);
 }
 
+function skippedRow(report: Report, name: string): SkippedRow | undefined {
+  return report.skipped.find((r) => r.scenario === name);
+}
+
+/** Measured and skipped rows, in run order. */
+function entries(report: Report): Array<{ row?: Row; skipped?: SkippedRow }> {
+  return report.order
+    .map((name) => ({ row: row(report, name), skipped: skippedRow(report, name) }))
+    .filter((e) => e.row || e.skipped);
+}
+
 export interface BarVerdict {
   bar: Bar;
   /** undefined when this run cannot tell (a row missing, another connection count). */
@@ -76,12 +122,16 @@ export interface BarVerdict {
 export function barVerdict(report: Report, bar: Bar): BarVerdict {
   const gw = row(report, bar.gateway);
   const echo = row(report, bar.echo);
-  if (!gw || !echo || report.settings.connections !== bar.connections) return { bar, reasons: [] };
+  if (!gw || !echo || report.settings.connections !== bar.connections) {
+    const skipped = [bar.gateway, bar.echo].map((n) => skippedRow(report, n)).filter((x): x is SkippedRow => x !== undefined);
+    return { bar, reasons: skipped.map((x) => `${x.scenario} ${x.reason}`) };
+  }
   const ratio = gw.result.reqPerSec / echo.result.reqPerSec;
   const p99 = gw.result.p99;
   const reasons: string[] = [];
   if (!(ratio >= bar.minRatio)) reasons.push(`throughput ${ratio.toFixed(2)}x of the echo < ${bar.minRatio.toFixed(1)}x`);
-  if (!(p99 < bar.maxP99Ms)) reasons.push(`p99 ${p99.toFixed(1)} ms >= ${bar.maxP99Ms} ms`);
+  if (bar.maxP50Ms !== undefined && !(gw.result.p50 < bar.maxP50Ms)) reasons.push(`median ${gw.result.p50.toFixed(2)} ms >= ${bar.maxP50Ms} ms`);
+  if (bar.maxP99Ms !== undefined && !(p99 < bar.maxP99Ms)) reasons.push(`p99 ${p99.toFixed(1)} ms >= ${bar.maxP99Ms} ms`);
   if (gw.result.errors > 0) reasons.push(`${gw.result.errors} errors`);
   return { bar, met: reasons.length === 0, ratio, p99, reasons };
 }
@@ -107,12 +157,30 @@ function measuredBars(report: Report): Bar[] {
 }
 
 function barStatement(b: Bar): string {
-  return `${OPERATION_LABEL[b.operation]}: gateway >= ${b.minRatio.toFixed(1)}x the Express+soap echo throughput, p99 < ${b.maxP99Ms} ms at ${b.connections} connections`;
+  const latency = [b.maxP50Ms !== undefined && `median < ${b.maxP50Ms} ms`, b.maxP99Ms !== undefined && `p99 < ${b.maxP99Ms} ms`].filter(Boolean).join(', ');
+  return `${OPERATION_LABEL[b.operation]}: gateway >= ${b.minRatio.toFixed(1)}x the Express+soap echo throughput, ${latency} at ${b.connections} connections`;
+}
+
+function notEvaluated(v: BarVerdict): string {
+  return v.reasons.length
+    ? `${v.reasons.join('; ')} (the gateway refuses slot searches 01:00-04:00 Paris time)`
+    : `needs the gateway and echo ${v.bar.operation} rows at ${v.bar.connections} connections`;
 }
 
 function verdictText(v: BarVerdict): string {
-  if (v.met === undefined) return `not evaluated (needs the gateway and echo ${v.bar.operation} rows at ${v.bar.connections} connections)`;
+  if (v.met === undefined) return `not evaluated (${notEvaluated(v)})`;
   return v.met ? 'MET' : `NOT MET (${v.reasons.join('; ')})`;
+}
+
+function slotDataText(f: SlotFacts): string {
+  return (
+    `${f.technicians} technicians in zone ${f.zone} (types S,E, weekdays 1-5, ${f.hours} Paris), ${f.appointments} 2-hour appointments booked ` +
+    `(${(f.bookedFraction * 100).toFixed(1)}% of their working time), window ${f.from} .. ${f.to} Paris (${f.days} days, ${f.workingDays} working days)`
+  );
+}
+
+function probeText(f: SlotFacts): string {
+  return f.probe ? `${f.probe.slots} slots offered, ${f.probe.bytes}-byte answer` : (f.blackout ?? 'no probe');
 }
 
 function machineLine(report: Report): string {
@@ -138,7 +206,7 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query' };
+const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query', slots: 'per slot search' };
 
 export function renderConsole(report: Report): string {
   const out: string[] = [];
@@ -148,8 +216,9 @@ export function renderConsole(report: Report): string {
   out.push(`load: ${s.connections} keep-alive mTLS connections (undici Pool, pipelining 1), ${s.warmupSeconds} s warm-up + ${s.seconds} s measured per row; gateway: ${workersText(report)}, log level ${s.logLevel}`);
   out.push('');
   out.push(`${pad('target', 34)}${pad('req/s', 10, true)}${pad('p50 ms', 10, true)}${pad('p99 ms', 10, true)}${pad('errors', 9, true)}`);
-  for (const r of report.rows) {
-    out.push(`${pad(label(r), 34)}${pad(f0(r.result.reqPerSec), 10, true)}${pad(f2(r.result.p50), 10, true)}${pad(f2(r.result.p99), 10, true)}${pad(String(r.result.errors), 9, true)}`);
+  for (const { row: r, skipped: k } of entries(report)) {
+    if (r) out.push(`${pad(label(r), 34)}${pad(f0(r.result.reqPerSec), 10, true)}${pad(f2(r.result.p50), 10, true)}${pad(f2(r.result.p99), 10, true)}${pad(String(r.result.errors), 9, true)}`);
+    else if (k) out.push(`${pad(label(k), 34)}   ${k.reason.toUpperCase()}`);
   }
   out.push('');
   for (const b of measuredBars(report)) {
@@ -177,6 +246,10 @@ export function renderConsole(report: Report): string {
     );
   }
   if (report.rows.some((r) => r.target === 'gateway')) out.push(`gateway: tickets in the database for the bench prestation at the end: ${report.db.tickets ?? 'n/a'}`);
+  if (report.slots) {
+    out.push(`slot search data: ${slotDataText(report.slots)}; probe: ${probeText(report.slots)}; searches recorded by the gateway during the run: ${report.db.slotSearches ?? 'n/a'}`);
+  }
+  for (const k of report.skipped) out.push(`${k.scenario}: ${k.reason.toUpperCase()} (the gateway refuses slot searches from 01:00 to 04:00 Paris time; run again after 04:00)`);
   for (const r of report.rows) {
     if (r.result.warmupErrors) out.push(`${r.scenario}: ${r.result.warmupErrors} errors during warm-up`);
     if (r.result.stoppedEarly) out.push(`${r.scenario}: stopped early: ${r.result.stoppedEarly}`);
@@ -201,7 +274,10 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   out.push('| target | req/s | p50 ms | p99 ms | errors |');
   out.push('|---|---:|---:|---:|---:|');
-  for (const r of report.rows) out.push(`| ${label(r)} | ${f0(r.result.reqPerSec)} | ${f2(r.result.p50)} | ${f2(r.result.p99)} | ${r.result.errors} |`);
+  for (const { row: r, skipped: k } of entries(report)) {
+    if (r) out.push(`| ${label(r)} | ${f0(r.result.reqPerSec)} | ${f2(r.result.p50)} | ${f2(r.result.p99)} | ${r.result.errors} |`);
+    else if (k) out.push(`| ${label(k)} | **${k.reason}** | - | - | - |`);
+  }
   out.push('');
   for (const b of measuredBars(report)) {
     const q = ratios(report, b);
@@ -211,7 +287,7 @@ export function renderMarkdown(report: Report): string {
   out.push('**Bars** (from the issue):');
   out.push('');
   for (const v of barVerdicts(report)) {
-    const verdict = v.met === undefined ? '**not evaluated** by this run' : v.met ? '**MET**' : `**NOT MET**: ${v.reasons.join('; ')}`;
+    const verdict = v.met === undefined ? `**not evaluated** by this run${v.reasons.length ? ` (${notEvaluated(v)})` : ''}` : v.met ? '**MET**' : `**NOT MET**: ${v.reasons.join('; ')}`;
     out.push(`- ${barStatement(v.bar)}: ${verdict}.`);
   }
   out.push('');
@@ -232,18 +308,24 @@ export function renderMarkdown(report: Report): string {
     .filter((r) => r.target === 'gateway' && r.result.ok > 0 && r.cpu.targetCores !== undefined)
     .map((r) => `${PER_OPERATION[r.operation]}, ${f2(perRequest(r.cpu.targetCores, r.result.reqPerSec))} ms of gateway CPU and ${f2(perRequest(r.cpu.dbCores, r.result.reqPerSec))} ms of PostgreSQL CPU`);
   if (perOp.length) out.push(`\nGateway CPU cost: ${perOp.join('; ')}.`);
+  if (report.slots) {
+    out.push(`\nSlot search data: ${slotDataText(report.slots)}. Probe search (setup, cold): ${probeText(report.slots)}. Searches the gateway recorded for the bench operator during the run: ${report.db.slotSearches ?? 'n/a'}.`);
+  }
   out.push('');
   out.push('### How it was measured');
   out.push('');
-  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query; bare, echo, gateway), while the other targets sit idle.');
+  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, then every slot search; bare, echo, gateway), while the other targets sit idle.');
   out.push(`- Load: undici \`Pool\`, ${s.connections} keep-alive mTLS connections, pipelining 1, a closed loop (each connection sends its next request when the answer is read). ${s.warmupSeconds} s warm-up not counted, then ${s.seconds} s measured; a request counts in the window it completes in. req/s and latencies count successful answers only.`);
   out.push('- Deposit: the same v1 `deposerSignalisation` envelope every time (`depositXml(V1, \'ETH-BENCH-1\')`, with its ETH_ENTREPRISE catalogue form and no external reference, so every gateway deposit inserts a new ticket and its first event), `SOAPAction: "urn:fr:esav:signalisation:v1#deposerSignalisation"`. An error is a non-200 status, a SOAP fault, or an answer without a well-formed `referenceSignalisation`.');
   out.push(`- State query: v1 \`consulterEtatSignalisation\`, \`SOAPAction: "urn:fr:esav:signalisation:v1#consulterEtatSignalisation"\`, request i asking for reference i mod ${report.stateReferences} of the ${report.stateReferences} tickets the setup deposited on the gateway (same client certificate) before the first row; every target gets the same requests. An error is a non-200 status, a SOAP fault, or an answer without an \`etat\` of the v1 enumeration and the queried \`referenceSignalisation\`. The state rows run after the deposit rows, so the gateway's tickets table then holds every ticket deposited during the run.`);
-  out.push('- Both: `Content-Type: text/xml; charset=utf-8`.');
+  out.push(
+    `- Slot search: rdv-ftth \`rechercheCreneauxLibres\` on \`/ws/rdv-ftth/v1\` with the bench operator's ftth-scope certificate (\`esav cert issue --scope ftth\`), \`SOAPAction: ""\`, the Interop'Fibre envelope (root qualified, children unqualified, an \`EnteteType\` header with sirenOC = the caller's SIREN and sirenOI = 411111112): type S, FTTH_ACCES, GP, zone ${report.slots?.zone ?? '75056'}, the same request every time, over the window from the next Monday 00:00 Paris to 14 days later (always in the future, so the answer does not depend on when the bench runs). Data: technicians loaded with \`esav planning load\`, then about 30% of each one's working time in the window booked as CONFIRME 2-hour appointments inserted straight in PostgreSQL on aligned windows picked by a seeded shuffle (never overlapping). Each gateway search computes the free windows and records its 10-minute hold (an insert). An error is a non-200 status, a SOAP fault, or an answer without a \`listeCreneau\` holding at least one \`occCreneau\`. The gateway refuses searches from 01:00 to 04:00 Paris time: a slot row that would run then is reported "not measured: blackout", not counted as errors.`,
+  );
+  out.push('- All: `Content-Type: text/xml; charset=utf-8`.');
   out.push('- TLS: all three targets use the gateway\'s server certificate and key, require a client certificate signed by the client CA (`requestCert`, `rejectUnauthorized`), TLS 1.2 minimum, no session tickets or cache. The client certificate is issued by `esav cert issue`.');
-  out.push(`- Gateway: the real \`node bin/esav.js serve\`, ${workersText(report)}, with its ${report.machine.database === 'embedded' ? 'embedded PostgreSQL' : 'DATABASE_URL database'} (fsync ${report.db.fsync ?? '?'}, synchronous_commit ${report.db.synchronousCommit ?? '?'}: every deposit is committed to disk before it is answered), log level \`${s.logLevel}\`. Data made with the real CLI (\`esav operator add\`, \`prestation add\`, \`cert issue\`), the state query's tickets with real deposits.`);
-  out.push('- Express+soap echo: one process, Express 5 + `soap.listen` serving `wsdl/signalisation/v1/signalisation.wsdl`; `deposerSignalisation` returns a fixed-shape answer (reference, date, state), `consulterEtatSignalisation` one with the queried reference, a fixed state and the current date. No validation, no identity lookup, no database.');
-  out.push('- Bare node:https: one process, `https.createServer`; drains the request body and answers every deposit with the same SOAP response bytes, every state query with fixed bytes around the reference found in the request by string search (the gateway\'s answer shape; sizes in the details table).');
+  out.push(`- Gateway: the real \`node bin/esav.js serve\`, ${workersText(report)}, with its ${report.machine.database === 'embedded' ? 'embedded PostgreSQL' : 'DATABASE_URL database'} (fsync ${report.db.fsync ?? '?'}, synchronous_commit ${report.db.synchronousCommit ?? '?'}: every deposit is committed to disk before it is answered), log level \`${s.logLevel}\`. Data made with the real CLI (\`esav operator add\`, \`prestation add\`, \`cert issue\`, \`planning load\`), the state query's tickets with real deposits.`);
+  out.push('- Express+soap echo: one process, Express 5 + `soap.listen` serving `wsdl/signalisation/v1/signalisation.wsdl`; `deposerSignalisation` returns a fixed-shape answer (reference, date, state), `consulterEtatSignalisation` one with the queried reference, a fixed state and the current date; a second `soap.listen` on `/ws/rdv-ftth/v1` serving `wsdl/rdv-ftth/v1/plan-charge-sav-ftth.wsdl`, whose `rechercheCreneauxLibres` returns a fixed list of 3 slots with the `EnteteType` header filled from the request\'s (so its slot answer is much smaller than the gateway\'s: see response bytes). No validation, no identity lookup, no database.');
+  out.push('- Bare node:https: one process, `https.createServer`; drains the request body and answers every deposit with the same SOAP response bytes, every state query with fixed bytes around the reference found in the request by string search (the gateway\'s answer shape), every slot search with the bytes of the gateway\'s answer to the setup\'s probe search (same size and shape; sizes in the details table).');
   out.push('');
   out.push(END);
   return out.join('\n');

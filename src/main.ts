@@ -11,6 +11,7 @@ import { IdentityResolver } from './identity/resolver.js';
 import { startJobs, type JobDefinition } from './jobs/boss.js';
 import { NotificationHub } from './db/notifications.js';
 import { PrestationCache } from './domain/tickets/prestationCache.js';
+import { TicketStateCache } from './domain/tickets/stateCache.js';
 import { ConnectionTracker } from './transport/connections.js';
 import { TlsContextManager, type ReloadOutcome } from './transport/tls.js';
 import { PkiMonitor, pkiMetrics } from './pki/monitor.js';
@@ -87,7 +88,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket'], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -98,7 +99,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const jobs: JobDefinition[] = [];
     const catalogues = loadCatalogues();
     closers.push(async () => catalogues.dispose());
-    const tickets = new TicketService(db.pool, { clock, forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), guards: depositGuards });
+    const tickets = new TicketService(db.pool, { clock, forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), states: new TicketStateCache(db.pool, hub), guards: depositGuards });
 
     const ephemeral = createPool(db.url, 4, config.dbStatementTimeoutMs, { synchronousCommit: 'off' });
     closers.push(() => ephemeral.end());

@@ -5,6 +5,8 @@ import * as certs from './certs.js';
 import { UsageError } from './args.js';
 import { ticketAdvance, ticketComment } from './tickets.js';
 import { dayOff, planningList, planningLoad, technicianAdd } from './planning.js';
+import { travauxClose, travauxCreate, travauxImpacted, travauxList, travauxUpdate } from './works.js';
+import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -38,6 +40,14 @@ const COMMANDS: Record<string, Command> = {
   'planning day-off': dayOff,
   'planning load': planningLoad,
   'planning list': planningList,
+  'travaux create': travauxCreate,
+  'travaux update': travauxUpdate,
+  'travaux close': travauxClose,
+  'travaux list': travauxList,
+  'travaux impacted': travauxImpacted,
+  'offer tests': offerTests,
+  'offer test-required': offerTestRequired,
+  volumetry: volumetryCmd,
 };
 
 const USAGE = `usage: esav <command> [flags]
@@ -65,6 +75,13 @@ const USAGE = `usage: esav <command> [flags]
   planning day-off --name <n> --date <YYYY-MM-DD>
   planning load --file <technicians.json>
   planning list [--zone <insee>]
+  travaux create <ref> --type TP|DERCO --equipment PM|PMT|PBO|LIENPMPBO --pm <ref> --pm-prestation <ref> [--start <iso>] [--end <iso>]
+        [--prestations a,b] [--plugs p,q] [--public oui|non] [--intervention-oc oui|non] [--nature <code>] [--comment <text>] ...
+  travaux update <ref> [--state REPLANIFICATION|MAJ|CLOTURE|ANNULE] [--start <iso>] [--end <iso>] [--comment <text>] [--prestations a,b] ...
+  travaux close <ref> [--comment <text>] | travaux list [--state <state>] | travaux impacted <ref>
+  offer tests --offer <code> [--set T1,T2 | --none]
+  offer test-required --offer <code> (--within-hours <n> | --within-minutes <n> | --off)
+  volumetry --operator <siren> [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serveCmd(argv: string[]): Promise<void> {

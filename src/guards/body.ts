@@ -17,6 +17,43 @@ function tooLarge(limit: number, closeConnection: boolean): SoapFault {
   );
 }
 
+/** The raw body; rejects as soon as `limit` is passed (events: cheaper than an async iterator). */
+function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(limit, true));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onAborted = () => onError(new Error('request aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
 /**
  * Reads the request body, refusing it past `limit` bytes before and after decompression
  * (a small gzip can inflate to gigabytes). Stops reading as soon as the cap is passed; the
@@ -25,14 +62,7 @@ function tooLarge(limit: number, closeConnection: boolean): SoapFault {
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, true);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit, true);
-    chunks.push(chunk);
-  }
-  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const raw = await collect(req, limit);
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   try {
     if (encoding === 'identity' || encoding === '') return raw;

@@ -16,7 +16,13 @@ export function checkCsr(csrPem: string): { publicKeyPem: string; bits: number }
     // forge reads RSA requests only; others fail here with its message.
     throw new PkiRefusal(`the CSR cannot be read (PEM "CERTIFICATE REQUEST", RSA key expected): ${(err as Error).message}`);
   }
-  if (!csr.verify()) throw new PkiRefusal('the CSR signature does not verify: it was not signed by the key it carries');
+  let verified = false;
+  try {
+    verified = csr.verify();
+  } catch {
+    // forge throws on a signature made by another key instead of returning false.
+  }
+  if (!verified) throw new PkiRefusal('the CSR signature does not verify: it was not signed by the key it carries');
   const key = csr.publicKey as forge.pki.rsa.PublicKey | null;
   if (!key || !('n' in key)) throw new PkiRefusal('the CSR must carry an RSA public key');
   const bits = key.n.bitLength();

@@ -105,7 +105,10 @@ describe('the ticket state machine', () => {
 
   it('the esav command moves tickets and adds SAV comments, refusing illegal moves on stderr', async () => {
     const ref = await deposit();
+    expect((await stateOf(ref)).etat).toBe('EN_DEPOT'); // now cached by the gateway
     expect(esavOk(t.env, 'ticket', 'advance', ref, '--to', 'EN_QUALIFICATION', '--comment', 'recevable')).toMatch(/EN_DEPOT -> EN_QUALIFICATION/);
+    // Another process moved it: the gateway's cached state was dropped by the notification.
+    expect((await stateOf(ref)).etat).toBe('EN_QUALIFICATION');
     const bad = esav(t.env, 'ticket', 'advance', ref, '--to', 'VALIDE');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/TRANSITION_INTERDITE.*EN_COURS, GELE, CLOS/);

@@ -154,16 +154,16 @@ export async function findTicket(pool: Pool | PoolClient, reference: string, sir
   return r.rows[0] && toTicket(r.rows[0]);
 }
 
-/** The hot path of consulterEtatSignalisation: one indexed row, three columns. */
-export async function findTicketState(pool: Pool, reference: string, siren: string): Promise<{ state: string; stateSince: Date; ftth: boolean } | undefined> {
+/** The hot path of consulterEtatSignalisation: one indexed row. With siren: only that operator's ticket. */
+export async function findTicketState(pool: Pool, reference: string, siren?: string): Promise<{ state: string; stateSince: Date; ftth: boolean; siren: string } | undefined> {
   const r = await pool.query({
     name: 'ticket-state',
-    text: `SELECT t.state, t.state_since, o.ftth FROM tickets t JOIN offers o ON o.code = t.offer_code
-            WHERE t.reference = $1 AND t.operator_siren = $2`,
-    values: [reference, siren],
+    text: `SELECT t.state, t.state_since, o.ftth, t.operator_siren FROM tickets t JOIN offers o ON o.code = t.offer_code
+            WHERE t.reference = $1 AND ($2::text IS NULL OR t.operator_siren = $2)`,
+    values: [reference, siren ?? null],
   });
   const row = r.rows[0];
-  return row && { state: row.state, stateSince: row.state_since, ftth: row.ftth };
+  return row && { state: row.state, stateSince: row.state_since, ftth: row.ftth, siren: row.operator_siren };
 }
 
 export interface EventRow { at: Date; fromState: string | null; toState: string; actor: string; comment: string | null }

@@ -4,13 +4,14 @@ import { DomainError } from '../errors.js';
 import type { Scope } from '../../pki/certs.js';
 import { inTransaction } from '../../db/pool.js';
 import {
-  closedTickets, findTicket, findTicketState, insertComment, searchTickets,
+  closedTickets, findTicket, insertComment, searchTickets,
   ticketComments, ticketEvents, updateState, type CommentRow, type EventRow, type PrestationRow, type SearchFilter, type SummaryRow, type TicketRow,
 } from './repo.js';
 import { newReference, normaliseReference } from './reference.js';
 import { CLOSED_STATES, CLOSING_STATES, STATES, TRANSITIONS, interopFibreView, isTicketState, type TicketState } from './states.js';
 import { guaranteeFor, type Guarantee } from './guarantee.js';
 import { PrestationCache } from './prestationCache.js';
+import { TicketStateCache } from './stateCache.js';
 import { DepositBatcher } from './depositBatcher.js';
 
 /** Closed tickets stay visible in the history this long after closing (article 4.2.2). */
@@ -68,6 +69,7 @@ export interface TicketServiceOptions {
   forms?: FormPolicy;
   prestations?: PrestationCache;
   guards?: DepositGuard[];
+  states?: TicketStateCache;
 }
 
 export interface DepositRequest {
@@ -104,6 +106,7 @@ export class TicketService {
   private readonly prestations: PrestationCache;
   private readonly batcher: DepositBatcher;
   private readonly guards: DepositGuard[];
+  private readonly states: TicketStateCache;
 
   constructor(
     private readonly pool: Pool,
@@ -114,6 +117,7 @@ export class TicketService {
     this.prestations = opts.prestations ?? new PrestationCache(pool);
     this.batcher = new DepositBatcher(pool);
     this.guards = opts.guards ?? [];
+    this.states = opts.states ?? new TicketStateCache(pool);
   }
 
   private unknownPrestation(caller: Caller, prestationId: string): DomainError {
@@ -133,7 +137,7 @@ export class TicketService {
 
   async state(caller: Caller, reference: string): Promise<{ reference: string; state: TicketState; since: Date; interop?: ReturnType<typeof interopFibreView> }> {
     const ref = this.ref(reference);
-    const row = await findTicketState(this.pool, ref, caller.siren);
+    const row = await this.states.get(ref, caller.siren);
     if (!row) throw this.notFound(ref);
     const state = row.state as TicketState;
     return { reference: ref, state, since: row.stateSince, interop: row.ftth ? interopFibreView(state) : undefined };
@@ -218,7 +222,7 @@ export class TicketService {
       const closedAt = CLOSING_STATES.includes(to) ? at : CLOSED_STATES.includes(to) ? t.closedAt : null;
       await updateState(c, t.id, from, to, at, req.actor, req.comment, closedAt, req.resolution ? { etatResolution: req.resolution } : {});
       return { reference: ref, from, to, at };
-    });
+    }).finally(() => this.states.invalidate(ref));
   }
 
   async savComment(reference: string, actor: string, text: string): Promise<void> {
