@@ -31,10 +31,12 @@ export function createSoapListener(opts: AppOptions): (req: IncomingMessage, res
       return;
     }
     processSoap(opts.deps, req, m[1]!, m[2]!).then((reply) => {
-      const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', ...reply.headers };
+      // A known length: one write of headers and body, instead of chunked encoding's several.
+      const body = Buffer.from(reply.body, 'utf8');
+      const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(body.length), ...reply.headers };
       if (reply.close) headers.Connection = 'close';
       res.writeHead(reply.status, headers);
-      res.end(reply.body);
+      res.end(body);
     }, (err: unknown) => {
       // processSoap answers every error itself; this is the last guard of the process.
       opts.deps.log.error({ err }, 'soap listener failure');
