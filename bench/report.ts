@@ -124,7 +124,7 @@ export function barVerdict(report: Report, bar: Bar): BarVerdict {
   const echo = row(report, bar.echo);
   if (!gw || !echo || report.settings.connections !== bar.connections) {
     const skipped = [bar.gateway, bar.echo].map((n) => skippedRow(report, n)).filter((x): x is SkippedRow => x !== undefined);
-    return { bar, reasons: skipped.map((x) => `${x.scenario} ${x.reason}`) };
+    return { bar, reasons: skipped.length ? [`${skipped.map((x) => x.scenario).join(' and ')} ${skipped[0]!.reason}`] : [] };
   }
   const ratio = gw.result.reqPerSec / echo.result.reqPerSec;
   const p99 = gw.result.p99;
@@ -163,7 +163,7 @@ function barStatement(b: Bar): string {
 
 function notEvaluated(v: BarVerdict): string {
   return v.reasons.length
-    ? `${v.reasons.join('; ')} (the gateway refuses slot searches 01:00-04:00 Paris time)`
+    ? `${v.reasons.join('; ')}: the gateway refuses slot searches from 01:00 to 04:00 Paris time`
     : `needs the gateway and echo ${v.bar.operation} rows at ${v.bar.connections} connections`;
 }
 
@@ -333,9 +333,10 @@ export function renderMarkdown(report: Report): string {
 
 const HUMAN_PART = `# Benchmarks
 
-How fast the gateway files a signalisation (\`deposerSignalisation\`) and answers a state query
-(\`consulterEtatSignalisation\`), compared with two peers on the same machine and the same
-mutual-TLS settings, all in one run:
+How fast the gateway files a signalisation (\`deposerSignalisation\`), answers a state query
+(\`consulterEtatSignalisation\`) and searches free FTTH appointment slots (rdv-ftth
+\`rechercheCreneauxLibres\`), compared with two peers on the same machine and the same mutual-TLS
+settings, all in one run:
 
 - **bare node:https**: the floor, TLS and HTTP only, fixed answers (one process);
 - **Express + node-soap echo**: what a stock Node SOAP server costs, the same WSDL, fixed-shape
@@ -344,27 +345,29 @@ mutual-TLS settings, all in one run:
   processes (node:cluster; default one per core, so 2 on a 2-core machine), identity from the
   client certificate, XML safety checks, libxml2 parse and XSD validation, then PostgreSQL: a
   deposit is an insert committed with fsync (concurrent deposits share one commit), a state query
-  one indexed read. One log line per request.
+  one indexed read, a slot search one read of the zone's technicians and bookings, the free
+  windows computed in the worker and its 10-minute hold inserted. One log line per request.
 
 ## Running it
 
 \`\`\`
-npm run bench                     # 2 s warm-up + 10 s per row, 16 connections, 6 rows
+npm run bench                     # 2 s warm-up + 10 s per row, 16 connections, 9 rows
 BENCH_SECONDS=5 npm run bench     # shorter
 BENCH_SCENARIOS=state@gateway npm run bench   # one row (the bars need the echo row too)
 \`\`\`
 
 The run makes a temporary folder, starts the gateway (\`esav serve\`, embedded PostgreSQL unless
 \`DATABASE_URL\` is set), sets its data up with the \`esav\` CLI, deposits 64 tickets with the bench's
-client certificate (the state query reads them round-robin), starts the peers, measures every
-deposit row (bare, echo, gateway) then every state row, prints a table, rewrites the generated
-part of this file (between the bench markers below) and removes everything it started (also on
-Ctrl-C, and after an overall timeout). Exit code 1 when a target does not start or any row has
+client certificate (the state query reads them round-robin), makes the slot search's data (below),
+starts the peers, measures every deposit row (bare, echo, gateway), then every state row, then
+every slot row, prints a table, rewrites the generated part of this file (between the bench
+markers below) and removes everything it started (also on Ctrl-C, and after an overall timeout). Exit code 1 when a target does not start or any row has
 errors (a non-200, a SOAP fault, an answer that is not the expected one).
 
 Settings: \`BENCH_SECONDS\` (10), \`BENCH_WARMUP_SECONDS\` (2), \`BENCH_CONNECTIONS\` (16; the bars are
 only evaluated at 16), \`BENCH_SCENARIOS\` (comma-separated, among \`deposit@bare\`, \`deposit@echo\`,
-\`deposit@gateway\`, \`state@bare\`, \`state@echo\`, \`state@gateway\`),
+\`deposit@gateway\`, \`state@bare\`, \`state@echo\`, \`state@gateway\`, \`slots@bare\`, \`slots@echo\`,
+\`slots@gateway\`),
 \`BENCH_LOG_LEVEL\` (\`info\`, as in production: one line per request, included in the measure; \`warn\`
 is refused, since the bench reads the gateway's port from its info-level "listening" line),
 \`BENCH_WRITE=0\` (leave this file alone),
@@ -375,15 +378,38 @@ passed through to the gateway.
 
 Scenarios live in \`bench/scenarios.ts\`: \`{ name, operation, target, path, body(i, data),
 soapAction, check(body, i, data) }\`; \`data.references\` holds the references of the tickets the
-setup deposited. A mixed workload is one more entry; data it needs goes in the setup in
-\`bench/run.ts\`.
+setup deposited, \`data.slots\` the slot search's zone and window. A mixed workload is one more
+entry; data it needs goes in the setup in \`bench/run.ts\`.
+
+## The slot search
+
+\`slots@*\` send the same \`rechercheCreneauxLibres\` every time, as an Interop'Fibre client does (root
+element qualified, children unqualified, an \`EnteteType\` header with sirenOC = the bench operator's
+SIREN and sirenOI = 411111112, \`SOAPAction: ""\`), with an ftth-scope certificate issued by
+\`esav cert issue --scope ftth\`: type S, FTTH_ACCES, GP, zone 75056, from the next Monday 00:00
+Paris to 14 days later. That window is always 1 to 7 days ahead, so the answer does not depend on
+when the bench runs. Its data: 20 technicians in 75056 (types S,E, Monday to Friday, 08:00-18:00)
+loaded with \`esav planning load\`, then 30% of each one's working time in the window booked
+straight in PostgreSQL: 15 CONFIRME 2-hour appointments per technician on the aligned windows
+(08:00, 10:00, ... 16:00) of its 10 working days, picked by a seeded shuffle (the same on every
+run, never overlapping). The gateway then offers 170 slots (17 starts a day, :00 and :30), a
+~29 KB answer. The setup makes one search first: the bare peer replays that answer's bytes; the
+echo (node-soap serving \`wsdl/rdv-ftth/v1/plan-charge-sav-ftth.wsdl\`) returns a fixed list of 3
+slots, so its answer is ~1 KB.
+
+The gateway refuses slot searches from 01:00 to 04:00 Paris time. A run in that interval says so
+and reports the slot rows as "not measured: blackout" (not as errors, and the slot bar is then not
+evaluated); so does a slot row that would still be running at 01:00.
 
 ## The bars
 
 From the issue, at 16 keep-alive mTLS connections:
 
 - deposit: gateway throughput >= 1.0x the Express+soap echo's deposit throughput, p99 < 25 ms;
-- state query: gateway throughput >= 2.0x the Express+soap echo's state throughput, p99 < 25 ms.
+- state query: gateway throughput >= 2.0x the Express+soap echo's state throughput, p99 < 25 ms;
+- slot search (14 days, 20 technicians, 30% booked): gateway median < 5 ms and throughput >= 1.0x
+  the Express+soap echo's slot throughput. In a closed loop of 16 connections, a median under 5 ms
+  means about 16 / 5 ms = 3,200 searches a second or more.
 
 The generated section says, for the latest run, whether each is met.
 

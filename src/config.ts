@@ -21,6 +21,8 @@ export interface Config {
   workers: number;
   /** The provider's SIREN: sirenOI of the Interop'Fibre headers. */
   providerSiren: string;
+  /** Nightly maintenance window (Paris wall clock, article 11); null: none. */
+  maintenanceNightly: { hour: number; minute: number; minutes: number } | null;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -37,6 +39,14 @@ function siren(env: NodeJS.ProcessEnv, name: string, dflt: string): string {
   const v = env[name] || dflt;
   if (!/^[0-9]{9}$/.test(v)) throw new Error(`${name}=${v} is invalid: expected a SIREN of 9 digits`);
   return v;
+}
+
+function nightly(env: NodeJS.ProcessEnv, name: string, dflt: string): Config['maintenanceNightly'] {
+  const v = env[name] || dflt;
+  if (v === 'off') return null;
+  const m = /^([01][0-9]|2[0-3]):([0-5][0-9])\/([0-9]{1,3})$/.exec(v);
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 240) throw new Error(`${name}=${v} is invalid: expected HH:MM/<minutes 1-240> (Paris time) or off`);
+  return { hour: Number(m[1]), minute: Number(m[2]), minutes: Number(m[3]) };
 }
 
 // Every setting, from the environment, validated once at start: a bad value stops the process
@@ -64,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serverName: env.ESAV_SERVER_NAME ?? 'localhost',
     workers: int(env, 'ESAV_WORKERS', cpus().length, 1, 64),
     providerSiren: siren(env, 'ESAV_PROVIDER_SIREN', '411111112'),
+    maintenanceNightly: nightly(env, 'ESAV_MAINTENANCE_NIGHTLY', '03:45/15'),
   };
 }

@@ -20,7 +20,7 @@ import { createSoapListener } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
 import type { ServiceBinding } from './soap/binding.js';
 import { TicketService, type DepositGuard, type FormPolicy } from './domain/tickets/service.js';
-import { loadCatalogues, formForOffer, type CatalogueRegistry } from './catalogue/index.js';
+import { formForOffer, type CatalogueRegistry } from './catalogue/index.js';
 import { signalisationBinding } from './domain/tickets/handlers.js';
 import { AppointmentService } from './domain/appointments/service.js';
 import { rdvFtthBinding } from './domain/appointments/handlers.js';
@@ -32,6 +32,11 @@ import { LateQueue, TestService } from './domain/tests/service.js';
 import { RecentTestGuard } from './domain/tests/guard.js';
 import { testBinding } from './domain/tests/handlers.js';
 import { createNetworkDriver, networkSettings } from './network/settings.js';
+import { seedFromArtefacts } from './lifecycle/versions.js';
+import { LifecycleView } from './lifecycle/view.js';
+import { LifecycleCatalogues } from './lifecycle/catalogues.js';
+import { MaintenanceGuard } from './guards/maintenance.js';
+import { RateLimiter } from './guards/rateLimit.js';
 
 export interface Gateway {
   port: number;
@@ -41,6 +46,10 @@ export interface Gateway {
   log: Logger;
   /** The areas' services, for in-process tests and tools. */
   services: { tickets: TicketService; appointments: AppointmentService };
+  /** Live versions and catalogues, their dates (article 13); refresh() after a change in tests. */
+  lifecycle: LifecycleView;
+  /** Maintenance windows and rate limits (tests refresh them after an esav command). */
+  guards: { maintenance: MaintenanceGuard; rateLimiter: RateLimiter };
   /** Re-reads the server pair and trusted CAs, checks them, swaps them in (SIGHUP, tests). */
   reloadTls(reason: string): Promise<ReloadOutcome>;
   close(): Promise<void>;
@@ -75,7 +84,38 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export interface GatewayOptions {
   /** Tests pin the business clock (slots, holds, blackout, purge); production uses the system clock. */
   clock?: () => Date;
+  /** Tests shorten the connection limits to watch them act; production uses DEFAULT_SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
 }
+
+/**
+ * What one connection may hold, per process (docs/scaling.md, "Connection limits"). Node checks
+ * the headers and request timeouts every second (connectionsCheckingInterval), so a cut comes at
+ * most one second after its bound.
+ */
+export interface ServerLimits {
+  /** The TLS handshake (client certificate included) must complete within this. */
+  handshakeTimeoutMs: number;
+  /** From the first byte of a request to the end of its headers (slow-loris on headers). */
+  headersTimeoutMs: number;
+  /** From the first byte of a request to the end of its body (slow-loris on the body). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, once a response was sent. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic at all (e.g. opened and never used) is closed after this. */
+  idleTimeoutMs: number;
+  /** Open connections per process; further ones are closed at once. */
+  maxConnections: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 60_000,
+  idleTimeoutMs: 120_000,
+  maxConnections: 4_096,
+};
 
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: GatewayOptions = {}): Promise<Gateway> {
   const clock = opts.clock ?? (() => new Date());
@@ -88,7 +128,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle'], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -97,8 +137,19 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const depositGuards: DepositGuard[] = [];
     // Queued and scheduled work of every area (pg-boss), started once the areas are built.
     const jobs: JobDefinition[] = [];
-    const catalogues = loadCatalogues();
+    // Article 13: which versions and catalogues are live, and until when, is in PostgreSQL
+    // (seeded from the manifests at first start); every process follows it on NOTIFY.
+    await seedFromArtefacts(db.pool);
+    const catalogues = new LifecycleCatalogues(clock);
     closers.push(async () => catalogues.dispose());
+    const lifecycle = new LifecycleView(db.pool, clock, log, registry, catalogues);
+    await lifecycle.start(hub);
+    closers.push(async () => lifecycle.dispose());
+    // Article 11 (maintenance windows) and article 7 (rate limits), checked before parsing.
+    const maintenance = new MaintenanceGuard(db.pool, clock, config.maintenanceNightly, log);
+    await maintenance.start(hub);
+    const rateLimiter = new RateLimiter(db.pool, clock, log);
+    await rateLimiter.start(hub);
     const tickets = new TicketService(db.pool, { clock, forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), states: new TicketStateCache(db.pool, hub), guards: depositGuards });
 
     const ephemeral = createPool(db.url, 4, config.dbStatementTimeoutMs, { synchronousCommit: 'off' });
@@ -120,8 +171,15 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     jobs.push(...lineTests.jobs());
     const app = createSoapListener({
       catalogues,
-      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, maxBodyBytes: config.maxBodyBytes },
+      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, maxBodyBytes: config.maxBodyBytes,
+        guards: {
+          maintenance: () => maintenance.check(),
+          version: (s, v) => lifecycle.checkVersion(s, v),
+          rateLimit: (who) => rateLimiter.check(who),
+          catalogueNotice: (payload) => lifecycle.catalogueNotice(payload),
+        } },
       fallbackHost: `${config.serverName}:${config.port}`,
+      lifecycle,
     });
     const boss = await startJobs(db.url, jobs, log);
     closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
@@ -130,21 +188,29 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
 
     // TLS context hot swap (NOTIFY esav_tls, SIGHUP via cluster.ts, new files in the certs folder).
     const tlsContext = new TlsContextManager(config.certsDir, db.pool, log);
-    const server = https.createServer(await tlsContext.initialOptions(), app);
+    const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+    const server = https.createServer(
+      { ...(await tlsContext.initialOptions()), handshakeTimeout: limits.handshakeTimeoutMs, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+      app,
+    );
     tlsContext.attach(server, hub);
     tlsContext.watchFolder();
     closers.push(async () => tlsContext.close());
     const pkiMonitor = new PkiMonitor(db.pool, () => tlsContext.current(), log);
     pkiMonitor.start();
     closers.push(async () => pkiMonitor.stop());
-    // Bounded waits: a slow or idle client cannot hold a connection forever.
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    server.keepAliveTimeout = 60_000;
+    // Bounded waits: a slow or idle client cannot hold a connection forever (ServerLimits).
+    server.headersTimeout = limits.headersTimeoutMs;
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    server.timeout = limits.idleTimeoutMs;
+    server.maxConnections = limits.maxConnections;
     const tracker = new ConnectionTracker(identity);
     server.on('secureConnection', (socket: TLSSocket) => tracker.track(socket));
     server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake refused'));
     const port = await listen(server, config.port, config.host);
+    // After listen, an accept error (EMFILE under a connection storm) must be logged, not kill the process.
+    server.on('error', (err) => log.error({ err: err.message }, 'https listener error'));
     closers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -164,7 +230,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         }),
     );
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, services: { tickets, appointments }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
+    return { port, adminPort, db, registry, log, services: { tickets, appointments }, lifecycle, guards: { maintenance, rateLimiter }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

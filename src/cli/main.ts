@@ -7,6 +7,7 @@ import { ticketAdvance, ticketComment } from './tickets.js';
 import { dayOff, planningList, planningLoad, technicianAdd } from './planning.js';
 import { travauxClose, travauxCreate, travauxImpacted, travauxList, travauxUpdate } from './works.js';
 import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
+import * as lifecycle from './lifecycle.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -48,6 +49,17 @@ const COMMANDS: Record<string, Command> = {
   'offer tests': offerTests,
   'offer test-required': offerTestRequired,
   volumetry: volumetryCmd,
+  'version publish': lifecycle.versionPublish,
+  'version retire': lifecycle.versionRetire,
+  'version list': lifecycle.versionList,
+  'catalogue publish': lifecycle.cataloguePublish,
+  'catalogue retire': lifecycle.catalogueRetire,
+  'catalogue list': lifecycle.catalogueList,
+  'maintenance add': lifecycle.maintenanceAdd,
+  'maintenance list': lifecycle.maintenanceList,
+  'maintenance cancel': lifecycle.maintenanceCancel,
+  'ratelimit set': lifecycle.ratelimitSet,
+  'ratelimit list': lifecycle.ratelimitList,
 };
 
 const USAGE = `usage: esav <command> [flags]
@@ -82,6 +94,12 @@ const USAGE = `usage: esav <command> [flags]
   offer tests --offer <code> [--set T1,T2 | --none]
   offer test-required --offer <code> (--within-hours <n> | --within-minutes <n> | --off)
   volumetry --operator <siren> [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+  version publish <service> <version> --production-date <YYYY-MM-DD> (--minor|--major) [--sunset <date>] [--notice-date <date>]
+  version retire <service> <version> | version list [<service>]
+  catalogue publish <YYYY-MM> --production-date <YYYY-MM-DD> (--minor|--major) [--notice-date <date>]
+  catalogue retire <YYYY-MM> | catalogue list
+  maintenance add --from <date-time> --to <date-time> --reason <text> [--urgent] | maintenance list | maintenance cancel --id <n>
+  ratelimit set (--operator <siren> | --all) (--per-minute <n> | --off) --from <date> | ratelimit list
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serveCmd(argv: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { XmlDocument } from 'libxml2-wasm';
+import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import type { Identity, IdentityResolver } from '../identity/resolver.js';
 import type { Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
@@ -21,6 +21,20 @@ export interface PipelineDeps {
   identity: IdentityResolver;
   log: Logger;
   maxBodyBytes: number;
+  /** Maintenance windows, version lifecycle, rate limits (each returns or throws a fault). */
+  guards?: PipelineGuards;
+}
+
+/** Guards that run before parsing, plus the evolution notices added to answers. */
+export interface PipelineGuards {
+  /** During a maintenance window: Server fault with the planned end. */
+  maintenance?(): void;
+  /** Retired or past its sunset: fault naming the current version; else the avisEvolution header, if any. */
+  version?(service: string, version: string): string | undefined;
+  /** The operator's requests per minute, when a limit is in force: Client fault with the moment to retry. */
+  rateLimit?(identity: Identity): Promise<void>;
+  /** avisEvolution header for the form catalogue the payload names, when it has a sunset. */
+  catalogueNotice?(payload: XmlElement): string | undefined;
 }
 
 export interface SoapReply {
@@ -36,18 +50,22 @@ interface Trace {
   service: string;
   version: string;
   operation?: string;
+  /** Response header blocks the guards asked for (avisEvolution). */
+  notices?: string;
 }
 
 /**
  * One SOAP call, one pass, in order (compare Apache CXF's phases):
- *   RECEIVE     route -> live version, caller identity from the client certificate, scope
+ *   RECEIVE     maintenance window (Server fault), route -> live version, version past its sunset
+ *               (fault naming the current one), caller identity from the client certificate, scope,
+ *               operator's rate limit (Client fault)
  *   READ        body under the size cap (also after gzip)
  *   PROTOCOL    text/xml, no DOCTYPE/ENTITY, UTF-8
  *   UNMARSHAL   parse once (libxml2), SOAP 1.1 envelope shape, mustUnderstand headers
  *   LOGICAL     payload namespace = this version, validate payload and headers against its XSD
  *   PRE_INVOKE  operation from the payload root QName, SOAPAction agrees
  *   INVOKE      handler with plain objects; domain errors become faults with their code
- *   SEND        response element (or fault), one log line
+ *   SEND        response element (or fault) with avisEvolution headers (sunset), one log line
  */
 export async function processSoap(deps: PipelineDeps, req: IncomingMessage, service: string, version: string): Promise<SoapReply> {
   const started = process.hrtime.bigint();
@@ -56,6 +74,8 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
   let outcome = 'ok';
   let binding: ServiceBinding | undefined;
   try {
+    deps.guards?.maintenance?.();
+    trace.notices = deps.guards?.version?.(service, version);
     const sv = deps.registry.get(service, version);
     binding = deps.bindings.get(service);
     if (!sv || !binding) throw unknownVersion(deps.registry, service, version);
@@ -64,6 +84,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     if (!binding.scopes.includes(trace.identity.scope)) {
       throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
     }
+    await deps.guards?.rateLimit?.(trace.identity);
 
     assertSoapContentType(req.headers['content-type']);
     const body = await readBody(req, deps.maxBodyBytes);
@@ -133,6 +154,7 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
   const handler = binding.operations[operation];
   if (!handler) throw serverFault('OPERATION_NON_IMPLEMENTEE', `L'opération ${operation} n'est pas disponible sur cette plate-forme.`);
   const input = toObject(payload, binding.opaqueElements);
+  const notices = (trace.notices ?? '') + (deps.guards?.catalogueNotice?.(payload) ?? '');
   const result = await handler(typeof input === 'string' ? {} : (input as XmlObject), {
     requestId: trace.requestId,
     identity: trace.identity!,
@@ -144,7 +166,7 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
   });
   return {
     status: 200,
-    body: envelope(serializeElement(spec.output, sv.namespace, result.body, sv.qualified), result.headerXml),
+    body: envelope(serializeElement(spec.output, sv.namespace, result.body, sv.qualified), (result.headerXml ?? '') + notices),
     headers: {},
     close: false,
   };

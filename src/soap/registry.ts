@@ -56,6 +56,13 @@ export class ServiceRegistry {
     this.services.set(v.service, versions);
   }
 
+  /** Takes a version out (retired); the caller disposes its validator once no request uses it. */
+  remove(service: string, version: string): ServiceVersion | undefined {
+    const v = this.services.get(service)?.get(version);
+    this.services.get(service)?.delete(version);
+    return v;
+  }
+
   get(service: string, version: string): ServiceVersion | undefined {
     return this.services.get(service)?.get(version);
   }

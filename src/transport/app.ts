@@ -1,17 +1,21 @@
 import express, { type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PipelineDeps } from '../soap/pipeline.js';
+import type { ServiceVersion } from '../soap/registry.js';
 import { processSoap } from '../soap/pipeline.js';
 import { WsdlPublisher, publicBase } from '../soap/wsdl.js';
 import type { CatalogueRegistry } from '../catalogue/registry.js';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { LifecycleView } from '../lifecycle/view.js';
 
 export interface AppOptions {
   deps: PipelineDeps;
   catalogues: CatalogueRegistry;
   /** host:port used in published addresses when the Host header is unusable. */
   fallbackHost: string;
+  /** Production and sunset dates from the database; versions past their sunset answer 410. */
+  lifecycle?: LifecycleView;
 }
 
 const SOAP_PATH = /^\/ws\/([a-z0-9-]{1,40})\/(v[0-9]{1,3})\/?$/;
@@ -47,23 +51,32 @@ export function createSoapListener(opts: AppOptions): (req: IncomingMessage, res
 }
 
 /** The Express side: WSDLs, schemas, catalogues and the list of live versions. */
-export function createSoapApp({ deps, catalogues, fallbackHost }: AppOptions): express.Express {
+export function createSoapApp({ deps, catalogues, fallbackHost, lifecycle }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const publisher = new WsdlPublisher(deps.registry.list());
+  // One publisher per version, made on first use: versions published after start are served too.
+  const publishers = new Map<string, WsdlPublisher>();
+  const publisherOf = (v: ServiceVersion) => {
+    let p = publishers.get(`${v.service}/${v.version}`);
+    if (!p) publishers.set(`${v.service}/${v.version}`, (p = new WsdlPublisher([v])));
+    return p;
+  };
 
   app.get('/ws', (req: Request, res: Response) => {
     const base = publicBase(req.headers.host, fallbackHost);
     res.json({
-      services: deps.registry.list().map((v) => ({
-        name: v.service,
-        version: v.version,
-        status: v.status,
-        wsdl: `${base}/ws/${v.service}/${v.version}?wsdl`,
-        productionDate: v.productionDate,
-        sunsetDate: v.sunsetDate ?? null,
-      })),
+      services: deps.registry.list().filter((v) => !lifecycle?.ended('service', v.service, v.version)).map((v) => {
+        const row = lifecycle?.row('service', v.service, v.version);
+        return {
+          name: v.service,
+          version: v.version,
+          status: v.status,
+          wsdl: `${base}/ws/${v.service}/${v.version}?wsdl`,
+          productionDate: row?.productionDate ?? v.productionDate,
+          sunsetDate: row ? row.sunsetDate : v.sunsetDate ?? null,
+        };
+      }),
       catalogues: catalogues.live().map((c) => ({
         version: c.version,
         status: c.status,
@@ -88,10 +101,16 @@ export function createSoapApp({ deps, catalogues, fallbackHost }: AppOptions): e
   });
 
   app.get('/ws/:service/:version', (req: Request, res: Response) => {
+    const gone = lifecycle?.ended('service', String(req.params.service), String(req.params.version));
+    if (gone) {
+      const cur = lifecycle!.current('service', gone.name);
+      res.status(410).type('text/plain').send(`Gone: ${gone.name} ${gone.version} is no longer served${gone.sunsetDate ? ` since ${gone.sunsetDate}` : ''}${cur ? `; current version: /ws/${gone.name}/${cur.version}?wsdl` : ''}.\n`);
+      return;
+    }
     const v = deps.registry.get(String(req.params.service), String(req.params.version));
     const base = publicBase(req.headers.host, fallbackHost);
     const xsd = typeof req.query.xsd === 'string' ? req.query.xsd : undefined;
-    const doc = v && (xsd !== undefined ? publisher.xsd(v, xsd, base) : 'wsdl' in req.query ? publisher.wsdl(v, base) : undefined);
+    const doc = v && (xsd !== undefined ? publisherOf(v).xsd(v, xsd, base) : 'wsdl' in req.query ? publisherOf(v).wsdl(v, base) : undefined);
     if (!doc) {
       res.status(404).type('text/plain').send('Not found: use GET /ws for the live services and their WSDL addresses.\n');
       return;

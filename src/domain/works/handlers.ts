@@ -37,7 +37,7 @@ function period(v: XmlObject | undefined): Period | undefined {
   return { from: new Date(str(v.dateDebutRecherche)!), to: new Date(str(v.dateFinRecherche)!) };
 }
 
-function listOf(wrapper: string, item: string, values: string[]): OutObject | undefined {
+function listOf(item: string, values: string[]): OutObject | undefined {
   return values.length ? { [item]: values } : undefined;
 }
 
@@ -57,13 +57,13 @@ export function interopWork(w: Work, serviceProviderID: string): OutObject {
     travauxCuratifs: ouiNon(w.curative),
     natureIntervention: w.nature,
     etat: w.state,
-    referencePBO: listOf('referencePBO', 'PBO', w.pboRefs),
-    referencePmTechnique: listOf('referencePmTechnique', 'PMT', w.pmtRefs),
+    referencePBO: listOf('PBO', w.pboRefs),
+    referencePmTechnique: listOf('PMT', w.pmtRefs),
     commentairesIntervention: w.comment,
     coordonneesContactOI: w.contact,
-    identifiantImmeuble: listOf('identifiantImmeuble', 'immeuble', w.buildings),
-    referencePriseImpactees: listOf('referencePriseImpactees', 'prise', w.impactedPlugs),
-    referencePrestationPriseImpactees: listOf('referencePrestationPriseImpactees', 'prestation', w.impactedPrestations),
+    identifiantImmeuble: listOf('immeuble', w.buildings),
+    referencePriseImpactees: listOf('prise', w.impactedPlugs),
+    referencePrestationPriseImpactees: listOf('prestation', w.impactedPrestations),
     referenceIncident: w.incidentRef,
     commentaireInterventionOC: w.operatorComment,
   };
