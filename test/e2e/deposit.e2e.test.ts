@@ -21,13 +21,7 @@ function nodeSoapForm(prestation: string) {
 }
 
 async function soapClient(version: string, c: ClientCreds): Promise<soap.Client> {
-  /** The form for node-soap: attributes on the wrapper, the form element as raw XML (xs:any). */
-function nodeSoapForm(prestation: string) {
-  const m = /^<s:formulaire catalogue="([^"]+)" code="([^"]+)">(.*)<\/s:formulaire>$/.exec(formXml(prestation))!;
-  return { attributes: { catalogue: m[1], code: m[2] }, $xml: m[3] };
-}
-
-// node-soap fetches the WSDL and its imported schemas through axios: give it an mTLS agent.
+  // node-soap fetches the WSDL and its imported schemas through axios: give it an mTLS agent.
   const httpsAgent = new https.Agent({ key: c.key, cert: c.cert, ca: c.ca });
   const client = await soap.createClientAsync(`${t.base}/ws/signalisation/${version}?wsdl`, { wsdl_options: { httpsAgent }, disableCache: true });
   client.setSecurity(new soap.ClientSSLSecurity(c.key, c.cert, c.ca));

@@ -180,3 +180,10 @@ export function spawnServe(env: NodeJS.ProcessEnv, listeners = 1, timeoutMs = 60
     });
   });
 }
+
+/** Waits for `p`, at most `ms` (then resolves anyway); the timer never outlives the wait. */
+export async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
