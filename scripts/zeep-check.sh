@@ -13,7 +13,7 @@ if ! "$PY" -c 'import zeep' 2>/dev/null; then
   fi
 fi
 work=$(mktemp -d); chmod 755 "$work"
-export ESAV_DATA_DIR="$work/data" ESAV_CERTS_DIR="$work/certs" ESAV_PORT=18643 ESAV_ADMIN_PORT=19664 ESAV_PG_PORT=15639 ESAV_WORKERS=1
+export ESAV_DATA_DIR="$work/data" ESAV_CERTS_DIR="$work/certs" ESAV_PORT=18643 ESAV_ADMIN_PORT=19664 ESAV_PG_PORT=15639 ESAV_WORKERS=1 ESAV_MAINTENANCE_NIGHTLY=off
 node bin/esav.js serve > "$work/gateway.log" 2>&1 &
 gw=$!
 trap 'kill $gw 2>/dev/null; wait $gw 2>/dev/null; rm -rf "$work"' EXIT

@@ -1,5 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { IdentityResolver } from '../identity/resolver.js';
+import { SoapFault } from '../soap/faults.js';
 
 /**
  * Open TLS connections by client-certificate fingerprint, so that a revoke (or suspension) also
@@ -32,8 +33,10 @@ export class ConnectionTracker {
       for (const socket of sockets) {
         try {
           await this.identity.resolve(socket);
-        } catch {
-          socket.destroy();
+        } catch (err) {
+          // Only a refusal ends the connection; a database hiccup during the re-check must not
+          // cut calls in flight (the next request re-checks anyway).
+          if (err instanceof SoapFault) socket.destroy();
         }
       }
     }

@@ -86,15 +86,9 @@ describe('PostgreSQL stopped during a load, then started again', () => {
     await Promise.all(lanes);
 
     // Nothing hung: every call got an HTTP answer within the bound; no process died.
-    // KNOWN BUG (reported, not ours to fix: src/transport/connections.ts): when the LISTEN
-    // connection drops, ConnectionTracker re-checks every open connection's certificate and
-    // destroys the socket when that check throws, also when it throws only because the database
-    // is down. So the calls in flight on open connections at that moment get ECONNRESET instead
-    // of a fault: at most one per client connection, only while the database is down. Tighten
-    // to "no error at all" once recheck() destroys only on a SoapFault.
-    const resets = replies.filter((x) => x.r.error);
-    for (const { ext, phase, r } of resets) expect([ext, phase, r.error]).toEqual([ext, 'down', 'ECONNRESET']);
-    expect(resets.length).toBeLessThanOrEqual(6);
+    // Every call got an HTTP answer: the connection re-check on a lost LISTEN connection only
+    // closes connections whose certificate is refused, not on a database error.
+    expect(replies.filter((x) => x.r.error).map((x) => x.r.error)).toEqual([]);
     for (const { r } of replies) expect(r.ms).toBeLessThan(CALL_BOUND_MS);
     expect(serve.alive()).toBe(true);
     expect(serve.logs.filter((l) => /worker died/.test(l))).toEqual([]);
@@ -152,6 +146,6 @@ describe('PostgreSQL stopped during a load, then started again', () => {
       expect(parseSoap(s.body!).payload!.consulterEtatSignalisationReponse.etat).toBe('EN_DEPOT');
     }
     const slowest = Math.max(...downFaults.map((x) => x.r.ms));
-    console.log(`db outage: ${replies.length} calls (${acknowledged.length} acknowledged, ${faults.length} SERVICE_INDISPONIBLE, ${downFaults.length} while down, ${resets.length} connections reset at the loss); slowest fault ${slowest} ms; ${all.length} retried: one ticket each`);
+    console.log(`db outage: ${replies.length} calls (${acknowledged.length} acknowledged, ${faults.length} SERVICE_INDISPONIBLE, ${downFaults.length} while down); slowest fault ${slowest} ms; ${all.length} retried: one ticket each`);
   }, 120_000);
 });

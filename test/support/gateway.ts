@@ -41,6 +41,8 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, opts: G
     ESAV_ADMIN_PORT: '0',
     ESAV_HOST: '127.0.0.1',
     ESAV_LOG_LEVEL: 'info',
+    // Suites on the real clock must not fall into the nightly maintenance window (tested on its own).
+    ESAV_MAINTENANCE_NIGHTLY: 'off',
     ...extraEnv,
   };
   const config = loadConfig(env);
