@@ -31,13 +31,29 @@ function wallMinutes(name: string, hh: number, mm: number): number {
  * occurrence if it qualifies, otherwise the later one. Wall starts are
  * therefore unique. Sorted by start.
  */
+// The windows of a date and opening hours never change: computed once (time-zone lookups are the
+// costly part, several per candidate start), kept for the dates a process keeps asking about.
+const windowCache = new Map<string, readonly Slot[]>();
+const WINDOW_CACHE_MAX = 20_000;
+
 export function slotStartsForDay(
   isoDate: string,
   openHH: number,
   openMM: number,
   closeHH: number,
   closeMM: number,
-): Slot[] {
+): readonly Slot[] {
+  const key = `${isoDate}|${openHH}|${openMM}|${closeHH}|${closeMM}`;
+  let slots = windowCache.get(key);
+  if (!slots) {
+    slots = Object.freeze(computeSlots(isoDate, openHH, openMM, closeHH, closeMM));
+    if (windowCache.size >= WINDOW_CACHE_MAX) windowCache.delete(windowCache.keys().next().value!);
+    windowCache.set(key, slots);
+  }
+  return slots;
+}
+
+function computeSlots(isoDate: string, openHH: number, openMM: number, closeHH: number, closeMM: number): Slot[] {
   parseIsoDate(isoDate);
   const open = wallMinutes('open', openHH, openMM);
   const close = wallMinutes('close', closeHH, closeMM);

@@ -12,7 +12,7 @@ type Slot = { start: Date; end: Date };
 const TWO_HOURS_MS = 7_200_000;
 
 /** Invariants every result of slotStartsForDay must satisfy. */
-function expectWellFormed(isoDate: string, slots: Slot[]): void {
+function expectWellFormed(isoDate: string, slots: readonly Slot[]): void {
   const starts = slots.map((s) => s.start.getTime());
   expect(new Set(starts).size).toBe(starts.length); // unique instants
   const wallStarts = slots.map((s) => parisMinutesOfDay(s.start));
@@ -29,7 +29,7 @@ function expectWellFormed(isoDate: string, slots: Slot[]): void {
   }
 }
 
-const isoStarts = (slots: Slot[]): string[] => slots.map((s) => s.start.toISOString());
+const isoStarts = (slots: readonly Slot[]): string[] => slots.map((s) => s.start.toISOString());
 
 describe('slotStartsForDay', () => {
   it('gives 17 windows 08:00..16:00 on an ordinary day', () => {

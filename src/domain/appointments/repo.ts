@@ -18,7 +18,7 @@ export async function technicianPlans(pool: Pool, zone: string, type: string, fr
     text: `SELECT t.id, t.weekdays, t.start_minute, t.end_minute,
                   COALESCE((SELECT array_agg(to_char(d.day, 'YYYY-MM-DD')) FROM technician_days_off d
                              WHERE d.technician_id = t.id AND d.day BETWEEN ($3::timestamptz - interval '1 day')::date AND ($4::timestamptz + interval '1 day')::date), '{}') AS days_off,
-                  COALESCE((SELECT array_agg(ARRAY[extract(epoch FROM a.starts_at) * 1000, extract(epoch FROM a.ends_at) * 1000])
+                  COALESCE((SELECT array_agg(ARRAY[extract(epoch FROM a.starts_at)::float8 * 1000, extract(epoch FROM a.ends_at)::float8 * 1000])
                               FROM appointments a
                              WHERE a.technician_id = t.id AND a.status <> 'ANNULE' AND a.starts_at < $4 AND a.ends_at > $3
                                AND ($5::text IS NULL OR a.id <> $5)), '{}') AS busy
@@ -205,6 +205,8 @@ export async function purgeUnconfirmed(pool: Pool, cutoff: Date, at: Date): Prom
      SELECT id FROM a`,
     [at],
   );
+  // Holds older than a day serve no rule any more (the no-slot context looks back 24 hours).
+  await pool.query("DELETE FROM slot_searches WHERE created_at < $1::timestamptz - interval '2 days'", [at]);
   const cancelled = await pool.query(
     `WITH a AS (
        UPDATE appointments SET status = 'ANNULE', cancelled_at = $2, cancel_reason = 'non confirmé par un dépôt de signalisation', updated_at = $2

@@ -50,21 +50,15 @@ export function parisDays(from: Date, to: Date): string[] {
  */
 export function freeWindows(techs: TechnicianPlan[], from: Date, to: Date, notBefore: Date): FreeWindow[] {
   const byStart = new Map<number, FreeWindow>();
-  const windowCache = new Map<string, ReturnType<typeof slotStartsForDay>>();
   const lo = Math.max(from.getTime(), notBefore.getTime());
   const hi = to.getTime();
   for (const day of parisDays(from, to)) {
     const weekday = isoWeekday(day);
     for (const t of techs) {
       if (!t.weekdays.includes(weekday) || t.daysOff.has(day)) continue;
-      const key = `${day}|${t.startMinute}|${t.endMinute}`;
-      let windows = windowCache.get(key);
-      if (!windows) {
-        const [oh, om] = hhmm(t.startMinute);
-        const [ch, cm] = hhmm(t.endMinute);
-        windows = slotStartsForDay(day, oh, om, ch, cm);
-        windowCache.set(key, windows);
-      }
+      const [oh, om] = hhmm(t.startMinute);
+      const [ch, cm] = hhmm(t.endMinute);
+      const windows = slotStartsForDay(day, oh, om, ch, cm);
       for (const w of windows) {
         const s = w.start.getTime();
         const e = w.end.getTime();
