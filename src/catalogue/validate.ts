@@ -79,7 +79,13 @@ function checkRanges(root: XmlElement, data: XmlValue, what: string): void {
       if (!k.startsWith('@') && child !== undefined) walk(k, child, Array.isArray(child) ? path : `${path}/${prefix}${k}`);
     }
   };
-  walk(root.name, data, nodePath(root));
+  // The root's path only matters in a diagnostic: walk with a placeholder, resolve it when needed.
+  const ROOT = '\u0000';
+  walk(root.name, data, ROOT);
+  if (bad.length) {
+    const rootPath = nodePath(root);
+    for (const b of bad) b.path = b.path?.replace(ROOT, rootPath);
+  }
   if (bad.length) throw clientFault('FORMULAIRE_INVALIDE', `${what} contient ${bad.length} plage(s) horaire(s) incohérente(s).`, bad);
 }
 
