@@ -26,7 +26,7 @@ async function depositV1(catalogue: string, ext: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestGateway({}, { clock: () => now });
+  t = await startTestGateway({ ESAV_MAINTENANCE_NIGHTLY: '03:45/15' }, { clock: () => now });
   creds = t.issue(OP, 'esav');
   esavOk(t.env, 'prestation', 'add', '--operator', OP, '--id', 'ETH-L1', '--offer', 'ETH_ENTREPRISE');
   db = new pg.Pool({ connectionString: t.db.url });
