@@ -21,6 +21,10 @@ export interface Config {
   workers: number;
   /** The provider's SIREN: sirenOI of the Interop'Fibre headers. */
   providerSiren: string;
+  /** Addresses of TLS-terminating proxies allowed to forward the client certificate (empty: off). */
+  trustedProxies: string[];
+  /** The header they forward it in (Envoy: x-forwarded-client-cert; nginx: e.g. x-ssl-client-cert). */
+  proxyCertHeader: string;
   /** Nightly maintenance window (Paris wall clock, article 11); null: none. */
   maintenanceNightly: { hour: number; minute: number; minutes: number } | null;
 }
@@ -74,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serverName: env.ESAV_SERVER_NAME ?? 'localhost',
     workers: int(env, 'ESAV_WORKERS', cpus().length, 1, 64),
     providerSiren: siren(env, 'ESAV_PROVIDER_SIREN', '411111112'),
+    trustedProxies: (env.ESAV_TRUSTED_PROXIES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+    proxyCertHeader: (env.ESAV_PROXY_CERT_HEADER || 'x-forwarded-client-cert').toLowerCase(),
     maintenanceNightly: nightly(env, 'ESAV_MAINTENANCE_NIGHTLY', '03:45/15'),
   };
 }

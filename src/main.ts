@@ -177,7 +177,11 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
           version: (s, v) => lifecycle.checkVersion(s, v),
           rateLimit: (who) => rateLimiter.check(who),
           catalogueNotice: (payload) => lifecycle.catalogueNotice(payload),
-        } },
+        },
+        proxy: config.trustedProxies.length
+          ? { addresses: new Set(config.trustedProxies), header: config.proxyCertHeader, cas: () => tlsContext.trustedCas() }
+          : undefined,
+      },
       fallbackHost: `${config.serverName}:${config.port}`,
       lifecycle,
     });

@@ -6,6 +6,7 @@ import type { Identity, IdentityResolver } from '../identity/resolver.js';
 import type { Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
 import { readBody } from '../guards/body.js';
+import { forwardedPeer, type ProxyTrust } from '../transport/forwardedCert.js';
 import { assertSafeXml, assertSoapContentType } from '../guards/xmlSafety.js';
 import { clientFault, SoapFault, serverFault } from './faults.js';
 import { envelope, envelopeParts, faultXml, SOAP11_NS } from './envelope.js';
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   maxBodyBytes: number;
   /** Maintenance windows, version lifecycle, rate limits (each returns or throws a fault). */
   guards?: PipelineGuards;
+  /** Trusted TLS-terminating proxies forwarding the client certificate (off when undefined). */
+  proxy?: ProxyTrust;
 }
 
 /** Guards that run before parsing, plus the evolution notices added to answers. */
@@ -80,7 +83,8 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     binding = deps.bindings.get(service);
     if (!sv || !binding) throw unknownVersion(deps.registry, service, version);
 
-    trace.identity = await deps.identity.resolve(req.socket as TLSSocket);
+    const forwarded = forwardedPeer(req, deps.proxy, new Date());
+    trace.identity = forwarded ? await deps.identity.resolvePeer(forwarded) : await deps.identity.resolve(req.socket as TLSSocket);
     if (!binding.scopes.includes(trace.identity.scope)) {
       throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
     }

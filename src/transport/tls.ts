@@ -53,6 +53,7 @@ export type ReloadOutcome = 'reloaded' | 'unchanged' | 'refused';
 export class TlsContextManager {
   private digest = '';
   private info?: PkiMaterialInfo;
+  private trusted: X509Certificate[] = [];
   private server?: TlsServer;
   private chain: Promise<unknown> = Promise.resolve();
   private watcher?: FSWatcher;
@@ -93,7 +94,13 @@ export class TlsContextManager {
     const b = await this.build();
     this.digest = b.digest;
     this.info = b.info;
+    this.trusted = caList(b.options);
     return b.options;
+  }
+
+  /** The client CAs the TLS server trusts now: also what a forwarded certificate must chain to. */
+  trustedCas(): X509Certificate[] {
+    return this.trusted;
   }
 
   attach(server: TlsServer, hub: NotificationHub): void {
@@ -146,6 +153,7 @@ export class TlsContextManager {
     }
     this.digest = b.digest;
     this.info = b.info;
+    this.trusted = caList(b.options);
     this.log.info({ reason, serverCert: b.info.serverCert.fingerprint, clientCas: b.info.clientCas.length }, 'TLS context reloaded');
     return 'reloaded';
   }
@@ -154,4 +162,8 @@ export class TlsContextManager {
     clearTimeout(this.debounce);
     this.watcher?.close();
   }
+}
+
+function caList(options: TlsOptions): X509Certificate[] {
+  return ((options.ca as Array<string | Buffer> | undefined) ?? []).map((pem) => new X509Certificate(pem));
 }
