@@ -29,11 +29,11 @@ export interface DedicatedPostgres {
 }
 
 /**
- * A PostgreSQL of its own for a test that stops and restarts the database: the run's shared one
- * (globalSetup) must never be stopped. Same settings as globalSetup, in a temp folder.
+ * An embedded PostgreSQL in a new temp folder on a free loopback port, started: the shared one of
+ * the run (globalSetup) and the dedicated ones of the fault tests.
  */
-export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'esav-fault-pg-'));
+export async function launchEmbeddedPostgres(prefix: string, maxConnections: number, persistent: boolean): Promise<{ server: EmbeddedPostgres; port: number; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   // As root, PostgreSQL runs as a 'postgres' user that must be able to enter the folder.
   chmodSync(dir, 0o755);
   const port = await freePort();
@@ -42,14 +42,23 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     user: 'esav',
     password: 'esav',
     port,
-    persistent: true,
+    persistent,
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${maxConnections}`],
   });
   await server.initialise();
   await server.start();
+  return { server, port, dir };
+}
+
+/**
+ * A PostgreSQL of its own for a test that stops and restarts the database: the run's shared one
+ * (globalSetup) must never be stopped. Same settings as globalSetup, in a temp folder.
+ */
+export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+  const { server, port, dir } = await launchEmbeddedPostgres('esav-fault-pg-', 200, true);
   let running = true;
   const admin = new pg.Client({ connectionString: `postgres://esav:esav@127.0.0.1:${port}/postgres` });
   await admin.connect();
