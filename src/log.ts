@@ -5,10 +5,19 @@ export type Logger = pino.Logger;
 // One JSON line per event on stdout. Keys and PEM blocks must never reach a log line:
 // redact the fields that could carry them, in case a caller passes an object through.
 export function createLogger(level: string): Logger {
-  // Asynchronous stdout: lines written while a write is pending are sent together, instead of
-  // one write(2) per request on the hot path (measured ~9% of a deposit's CPU when synchronous).
-  // Pending lines are flushed on exit (pino flushes its destination on process exit).
-  const destination = pino.destination({ fd: 1, sync: false });
+  // Buffered, asynchronous stdout: lines go out in blocks of 8 KiB, or every 500 ms, instead of
+  // one write per request (measured: a log line cost ~30 us of the gateway's CPU unbuffered,
+  // ~10 us buffered; a state query costs ~190 us in all). The price: a crash (kill -9) can lose
+  // the last half second of log lines; acknowledged data is in PostgreSQL, not in the log.
+  const destination = pino.destination({ fd: 1, sync: false, minLength: 8192 });
+  setInterval(() => destination.flush(), 500).unref();
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written anyway
+    }
+  });
   return pino(
     {
       level,
