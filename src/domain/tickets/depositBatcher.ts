@@ -13,7 +13,9 @@ interface Pending {
  * and go together in the next statement: one round trip, one transaction, one WAL flush for the
  * group instead of one each. Nothing is acknowledged before its group has committed (fsync and
  * synchronous_commit stay on). An idle gateway adds no delay: a lone deposit goes at once.
- * At most `maxInFlight` groups are committing at a time, so the flushes of two groups overlap.
+ * At most `maxInFlight` groups per process commit at a time: one by default, which makes the
+ * largest groups (measured on 2 cores with 2 workers: 0.12-0.14 ms of PostgreSQL CPU per deposit
+ * against 0.18 with two groups in flight, and ~10% more deposits per second).
  */
 export class DepositBatcher {
   private queue: Pending[] = [];
@@ -22,7 +24,7 @@ export class DepositBatcher {
   constructor(
     private readonly pool: Pool,
     private readonly maxBatch = 64,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
   ) {}
 
   /** Resolves once committed: the outcome, or undefined when the prestation is no longer the operator's. */
