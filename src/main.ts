@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './log.js';
+import { createAccessLogger, createLogger, type Logger } from './log.js';
 import { openDatabase, type Database } from './db/database.js';
 import { ensureDevPki } from './pki/devPki.js';
 import { loadRegistry, type ServiceRegistry } from './soap/registry.js';
@@ -117,7 +117,10 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 4_096,
 };
 
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(config: Config, given?: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
+  // A logger given by the caller (tests) receives everything, access lines included.
+  const log = given ?? createLogger(config.logLevel);
+  const accessLog = given ?? createAccessLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   const db = await openDatabase(config);
   const closers: Array<() => Promise<void>> = [() => db.close()];
@@ -171,7 +174,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     jobs.push(...lineTests.jobs());
     const app = createSoapListener({
       catalogues,
-      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, maxBodyBytes: config.maxBodyBytes,
+      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
         guards: {
           maintenance: () => maintenance.check(),
           version: (s, v) => lifecycle.checkVersion(s, v),

@@ -24,6 +24,8 @@ export interface PipelineDeps {
   maxBodyBytes: number;
   /** Maintenance windows, version lifecycle, rate limits (each returns or throws a fault). */
   guards?: PipelineGuards;
+  /** Where the one line per call goes (defaults to `log`). */
+  accessLog?: Logger;
   /** Trusted TLS-terminating proxies forwarding the client certificate (off when undefined). */
   proxy?: ProxyTrust;
 }
@@ -110,7 +112,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
       close: fault.closeConnection,
     };
   }
-  deps.log.info(
+  (deps.accessLog ?? deps.log).info(
     {
       requestId: trace.requestId,
       siren: trace.identity?.siren,
