@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { esav, esavOk, spawnGateway, PROJECT_ROOT } from '../test/support/cli.js';
+import { prng } from '../test/support/load.js';
 import { isInSearchBlackout, parisDate, parisTime } from '../src/calendar/index.js';
 import { addCalendarDays, isoWeekday } from '../src/calendar/isoDate.js';
 import https from 'node:https';
@@ -407,17 +408,6 @@ function setupStep(env: NodeJS.ProcessEnv, external: boolean, ...args: string[])
 
 // ---------------------------------------------------------------- slot search data
 
-/** A small deterministic PRNG (mulberry32): the same bookings on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WINDOW_MIN = 120;
 const BENCH_APPOINTMENT_PREFIX = 'BENCH-';

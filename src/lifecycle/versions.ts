@@ -82,14 +82,8 @@ export async function loadRows(db: Pool | PoolClient, kind?: Kind, name?: string
 // ---------------------------------------------------------------------------------------------
 // Seeding from the artefacts' own declarations
 
-interface Declared {
-  kind: Kind;
-  name: string;
-  version: string;
-  status: 'live' | 'retired';
-  productionDate: string;
-  sunsetDate: string | null;
-}
+/** What a manifest or nomenclature declares: a lifecycle row without the evolution notice. */
+type Declared = Omit<LifecycleRow, 'evolution' | 'noticeDate'>;
 
 function declaredServices(root: string): Declared[] {
   const out: Declared[] = [];

@@ -9,7 +9,7 @@ import { esavOk } from '../support/cli.js';
 import { depositXml, envelope, parseSoap, request, soapPost, V1, V2 } from '../support/http.js';
 import { loadCa, pkiFiles } from '../../src/pki/devPki.js';
 import { createCa, issueClientCert } from '../../src/pki/certs.js';
-import { registerCertificate } from '../../src/domain/operators/certificates.js';
+import { insertCertificate } from '../../src/pki/store.js';
 
 const OP = '732829320';
 const ACTION = `${V1}#deposerSignalisation`;
@@ -173,7 +173,7 @@ describe('client certificates', () => {
 
   it('an expired certificate, registered: the handshake fails', async () => {
     const c = makeCert({ siren: OP, operatorName: 'x', scope: 'esav', notBefore: new Date(Date.now() - 20 * 86400e3), notAfter: new Date(Date.now() - 86400e3) });
-    await registerCertificate(db, OP, 'esav', c.pem);
+    await insertCertificate(db, { siren: OP, scope: 'esav', pem: c.pem, source: 'provider' });
     expect(await handshake(c)).toMatch(/^refused/);
   });
 
@@ -184,7 +184,7 @@ describe('client certificates', () => {
 
   it('a certificate without the clientAuth usage is refused', async () => {
     const c = makeCert({ siren: OP, operatorName: 'x', scope: 'esav', withoutClientAuth: true });
-    await registerCertificate(db, OP, 'esav', c.pem);
+    await insertCertificate(db, { siren: OP, scope: 'esav', pem: c.pem, source: 'provider' });
     // OpenSSL checks the purpose at the handshake (sslclient); our own check backs it up.
     expect(await handshake(c)).toMatch(/^refused|^answered 500 CERTIFICAT_USAGE_INCORRECT$/);
   });

@@ -8,7 +8,7 @@ import { esav, esavOk } from '../support/cli.js';
 import { depositXml, parseSoap, request, soapPost, V1 } from '../support/http.js';
 import { loadCa, pkiFiles } from '../../src/pki/devPki.js';
 import { createCa, issueClientCert, type CaMaterial } from '../../src/pki/certs.js';
-import { registerCertificate } from '../../src/domain/operators/certificates.js';
+import { insertCertificate } from '../../src/pki/store.js';
 
 // Handshake-level matrix of client certificates, with real TLS and the real CLI.
 const OP = '443061841';
@@ -70,13 +70,13 @@ describe('client certificates at the handshake', () => {
   it('expired: refused at the handshake', async () => {
     const c = makeCert({ siren: OP, operatorName: 'x', scope: 'esav', notBefore: new Date(Date.now() - 30 * 86400e3), notAfter: new Date(Date.now() - 60e3) });
     // Registered, so only the validity check can refuse it.
-    await registerCertificate(db, OP, 'esav', c.pem);
+    await insertCertificate(db, { siren: OP, scope: 'esav', pem: c.pem, source: 'provider' });
     expect(await attempt(c)).toMatch(/^refused /);
   });
 
   it('not yet valid: refused at the handshake', async () => {
     const c = makeCert({ siren: OP, operatorName: 'x', scope: 'esav', notBefore: new Date(Date.now() + 2 * 86400e3), notAfter: new Date(Date.now() + 300 * 86400e3) });
-    await registerCertificate(db, OP, 'esav', c.pem);
+    await insertCertificate(db, { siren: OP, scope: 'esav', pem: c.pem, source: 'provider' });
     expect(await attempt(c)).toMatch(/^refused /);
   });
 

@@ -29,24 +29,30 @@ export function esavOk(env: NodeJS.ProcessEnv, ...args: string[]): string {
   return r.stdout;
 }
 
+/** Calls fn with each complete line the stream writes (a gateway's JSON log lines). */
+export function eachLine(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      fn(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
 /** Starts `esav serve` as a child process; resolves once it logs that it listens. */
 export function spawnGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
   const child = spawn(process.execPath, [ESAV_BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
-    let buf = '';
     const timer = setTimeout(() => reject(new Error(`gateway did not start: ${logs.join('\n')}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        logs.push(line);
-        if (line.includes('e-SAV gateway listening')) {
-          clearTimeout(timer);
-          resolve({ child, port: JSON.parse(line).port, logs });
-        }
+    eachLine(child.stdout!, (line) => {
+      logs.push(line);
+      if (line.includes('e-SAV gateway listening')) {
+        clearTimeout(timer);
+        resolve({ child, port: JSON.parse(line).port, logs });
       }
     });
     child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { ESAV_BIN } from './cli.js';
+import { ESAV_BIN, eachLine } from './cli.js';
 import type { TlsCreds } from './http.js';
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same corpus on every machine. */
@@ -153,24 +153,17 @@ export function spawnServe(env: NodeJS.ProcessEnv, listeners = 1, timeoutMs = 60
     },
   });
   return new Promise((resolve, reject) => {
-    let buf = '';
     let seen = 0;
     const timer = setTimeout(() => {
       group('SIGKILL');
       reject(new Error(`esav serve did not start: ${logs.slice(-20).join('\n')}`));
     }, timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        // Keep the log bounded: load tests log one line per request.
-        if (logs.length < 20_000) logs.push(line);
-        if (line.includes('e-SAV gateway listening') && ++seen === listeners) {
-          clearTimeout(timer);
-          resolve(proc(JSON.parse(line).port));
-        }
+    eachLine(child.stdout!, (line) => {
+      // Keep the log bounded: load tests log one line per request.
+      if (logs.length < 20_000) logs.push(line);
+      if (line.includes('e-SAV gateway listening') && ++seen === listeners) {
+        clearTimeout(timer);
+        resolve(proc(JSON.parse(line).port));
       }
     });
     child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));

@@ -1,6 +1,5 @@
-import { X509Certificate } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
-import { fingerprintOf, type Scope } from '../../pki/certs.js';
+import type { Scope } from '../../pki/certs.js';
 
 export interface CertificateRecord {
   fingerprint: string;
@@ -15,18 +14,6 @@ export interface CertificateRecord {
   status: string;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
-}
-
-/** Records a certificate for an operator and scope; the fingerprint is what the gateway looks up. */
-export async function registerCertificate(pool: Pool, siren: string, scope: Scope, pem: string, source: 'provider' | 'recognised' = 'provider'): Promise<CertificateRecord> {
-  const x = new X509Certificate(pem);
-  const fp = fingerprintOf(x);
-  const r = await pool.query(
-    `INSERT INTO certificates (fingerprint, operator_siren, scope, serial, subject, issuer, source, not_before, not_after, pem)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-    [fp, siren, scope, x.serialNumber.toLowerCase(), x.subject.replace(/\n/g, ', '), x.issuer.replace(/\n/g, ', '), source, new Date(x.validFrom), new Date(x.validTo), pem],
-  );
-  return toRecord(r.rows[0]);
 }
 
 export async function revokeCertificate(pool: Pool, fingerprint: string, reason: string): Promise<CertificateRecord | undefined> {
