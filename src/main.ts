@@ -131,7 +131,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_planning'], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -157,7 +157,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
 
     const ephemeral = createPool(db.url, 4, config.dbStatementTimeoutMs, { synchronousCommit: 'off' });
     closers.push(() => ephemeral.end());
-    const appointments = new AppointmentService(db.pool, ephemeral, clock);
+    const appointments = new AppointmentService(db.pool, ephemeral, clock, hub);
     depositGuards.push(appointments.depositGuard());
     jobs.push(appointmentPurgeJob(appointments, log));
     // A gateway that was down at the scheduled time still purges the nights it missed.

@@ -14,9 +14,33 @@ function assertInstant(instant: Date): void {
   }
 }
 
-function inParis(instant: Date): DateTime {
+const HOUR_MS = 3_600_000;
+/** Paris UTC offset (minutes) per UTC hour; the requests of a day ask about the same few hours. */
+const offsetByHour = new Map<number, number>();
+
+/**
+ * Paris UTC offset at `ms`, in minutes. The tz rules are read once per UTC hour: Europe/Paris
+ * changes offset on whole UTC hours (01:00 UTC since 1996), and an hour whose two ends disagree
+ * is not cached, so this stays exact for any rule. Hot: slot searches and deposits ask per request.
+ */
+function parisOffset(ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  let off = offsetByHour.get(hour);
+  if (off === undefined) {
+    off = zone.offset(ms);
+    if (zone.offset(hour * HOUR_MS) === off && zone.offset(hour * HOUR_MS + HOUR_MS - 1) === off) {
+      if (offsetByHour.size >= 100_000) offsetByHour.clear();
+      offsetByHour.set(hour, off);
+    }
+  }
+  return off;
+}
+
+/** Milliseconds of the Paris wall clock at the instant, counted as if it were UTC. */
+function parisWallMs(instant: Date): number {
   assertInstant(instant);
-  return DateTime.fromMillis(instant.getTime(), { zone });
+  const ms = instant.getTime();
+  return ms + parisOffset(ms) * 60_000;
 }
 
 function assertInt(name: string, v: number, min: number, max: number): void {
@@ -27,13 +51,17 @@ function assertInt(name: string, v: number, min: number, max: number): void {
 
 /** 'YYYY-MM-DD' of the instant in Paris. */
 export function parisDate(instant: Date): string {
-  return inParis(instant).toISODate() as string;
+  const wall = parisWallMs(instant);
+  const y = new Date(wall).getUTCFullYear();
+  // Years outside 0..9999 take luxon's spelling (toISOString's differs there).
+  if (y < 0 || y > 9999) return DateTime.fromMillis(instant.getTime(), { zone }).toISODate() as string;
+  return new Date(wall).toISOString().slice(0, 10);
 }
 
 /** Paris wall-clock minutes since midnight, 0..1439. */
 export function parisMinutesOfDay(instant: Date): number {
-  const dt = inParis(instant);
-  return dt.hour * 60 + dt.minute;
+  const minutes = Math.floor(parisWallMs(instant) / 60_000) % 1440;
+  return minutes < 0 ? minutes + 1440 : minutes;
 }
 
 /**

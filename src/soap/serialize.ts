@@ -3,7 +3,12 @@
  * schemas use xs:sequence, so handlers build objects in schema order); arrays repeat an element;
  * undefined and null are omitted; '@name' keys are attributes; Dates are xs:dateTime in UTC.
  */
-export type OutValue = string | number | boolean | Date | OutObject | OutValue[] | null | undefined;
+export type OutValue = string | number | boolean | Date | RawXml | OutObject | OutValue[] | null | undefined;
+
+/** Content already serialised (and escaped) by the handler, written as is inside its element. */
+export class RawXml {
+  constructor(readonly xml: string) {}
+}
 export interface OutObject {
   [name: string]: OutValue;
 }
@@ -23,6 +28,10 @@ function element(name: string, v: OutValue, out: string[]): void {
   if (v === undefined || v === null) return;
   if (Array.isArray(v)) {
     for (const item of v) element(name, item, out);
+    return;
+  }
+  if (v instanceof RawXml) {
+    out.push(`<${name}>${v.xml}</${name}>`);
     return;
   }
   if (typeof v === 'object' && !(v instanceof Date)) {

@@ -109,3 +109,23 @@ describe('parisMinutesOfDay', () => {
     expect(parisMinutesOfDay(utc('2026-03-29T01:00:00Z'))).toBe(180);
   });
 });
+
+describe('parisDate and parisMinutesOfDay (offset cached per UTC hour) agree with the tz rules', () => {
+  it('on 20,000 seeded instants from 1990 to 2040, and every minute around the 2026 changes', async () => {
+    const { DateTime } = await import('luxon');
+    const check = (ms: number) => {
+      const dt = DateTime.fromMillis(ms, { zone: 'Europe/Paris' });
+      expect(parisDate(new Date(ms))).toBe(dt.toISODate());
+      expect(parisMinutesOfDay(new Date(ms))).toBe(dt.hour * 60 + dt.minute);
+    };
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const lo = Date.UTC(1990, 0, 1);
+    const hi = Date.UTC(2040, 0, 1);
+    for (let i = 0; i < 20_000; i++) check(Math.floor(lo + next() * (hi - lo)));
+    for (const change of [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1)]) {
+      for (let m = -90; m <= 90; m++) check(change + m * 60_000 - 1);
+      for (let m = -90; m <= 90; m++) check(change + m * 60_000);
+    }
+  });
+});

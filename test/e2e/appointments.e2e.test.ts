@@ -172,6 +172,13 @@ describe('holds, blackout, purge, reports, context (pinned clock)', () => {
     const other = await reserve(fresh[6]!.idOI, ftth2);
     expect(other.fault?.code).toBe(300); // another operator's hold is not yours
     now = parisTime('2026-12-01', 10, 0);
+    // A start the search did not offer, under a real search id: unknown, not reservable.
+    const third = await search();
+    const [searchId, start36] = third[0]!.idOI.split('.');
+    const offered = new Set(third.map((s) => s.idOI));
+    const notOffered = [15, 30 * 24 * 60].map((m) => `${searchId}.${(parseInt(start36!, 36) - m).toString(36)}`).filter((id) => !offered.has(id));
+    expect(notOffered).toHaveLength(2);
+    for (const id of notOffered) expect((await reserve(id)).fault?.code).toBe(300);
   });
 
   it('slot search is closed from 01:00 to 04:00 Paris time, with the reopening time', async () => {

@@ -35,18 +35,41 @@ afterAll(async () => {
   await t?.close();
 });
 
+function entete(siren: string): string {
+  return `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${new Date().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`;
+}
+
+/** The window starts (ISO) a search on `port` offers for tomorrow, 08:00 to 14:00 Paris. */
+async function offeredStarts(port: number, siren: string): Promise<string[]> {
+  const tomorrow = parisDate(new Date(Date.now() + 86400_000));
+  const r = await soapPost(
+    `https://localhost:${port}/ws/rdv-ftth/v1`,
+    creds.get(siren)!,
+    envelope(
+      `<tns:RechercheCreneauxLibresRequete xmlns:tns="${IF}"><typeIntervention>S</typeIntervention><natureProduit>FTTH_ACCES</natureProduit><segmentMarche>GP</segmentMarche><codeInsee>${ZONE}</codeInsee><dateDebut>${parisTime(tomorrow, 8, 0).toISOString()}</dateDebut><dateFin>${parisTime(tomorrow, 14, 0).toISOString()}</dateFin><defectPrelocalization>PTO</defectPrelocalization></tns:RechercheCreneauxLibresRequete>`,
+      entete(siren),
+    ),
+    '',
+  );
+  expect(r.status).toBe(200);
+  return [...r.body.matchAll(/<dateDebut>([^<]+)<\/dateDebut>/g)].map((m) => new Date(m[1]!).toISOString());
+}
+
 describe('no double booking, across two gateway processes', () => {
   it('10 operators reserving the last 2 technicians of a slot at once: exactly 2 succeed', async () => {
     const tomorrow = parisDate(new Date(Date.now() + 86400_000));
     const start = parisTime(tomorrow, 10, 0);
     // Each operator holds the slot, as a search would have left it (searches are covered elsewhere;
     // this test is about the race on the last capacity).
+    // Both processes have the zone's windows cached before the race (the 10:00 one among them).
+    const siren0 = OPERATORS[0]!;
+    for (const port of [t.gw.port, second!.port]) expect(await offeredStarts(port, siren0)).toContain(start.toISOString());
     const ids = new Map<string, string>();
     for (const siren of OPERATORS) {
       const id = randomUUID();
       await db.query(
-        `INSERT INTO slot_searches (id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, range_from, range_to, offered_starts, created_at, expires_at)
-         VALUES ($1, $2, $3, 'S', 'GP', 'PTO', $4, $5, ARRAY[$6::bigint], now(), now() + interval '10 minutes')`,
+        `INSERT INTO slot_searches (id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, range_from, range_to, offered_base, offered, offered_count, created_at, expires_at)
+         VALUES ($1, $2, $3, 'S', 'GP', 'PTO', $4, $5, $6, '\\x01'::bytea, 1, now(), now() + interval '10 minutes')`,
         [id, siren, ZONE, start, new Date(start.getTime() + 2 * 3600_000), Math.round(start.getTime() / 60_000)],
       );
       ids.set(siren, `${id}.${Math.round(start.getTime() / 60_000).toString(36)}`);
@@ -72,5 +95,19 @@ describe('no double booking, across two gateway processes', () => {
     const rows = (await db.query("SELECT technician_id FROM appointments WHERE code_insee = $1 AND starts_at = $2 AND status <> 'ANNULE'", [ZONE, start])).rows;
     expect(rows).toHaveLength(2);
     expect(new Set(rows.map((r) => r.technician_id)).size).toBe(2);
+
+    // Neither process offers the booked-out window, nor any window overlapping it, once the
+    // bookings' notification has reached it (the process that booked drops its cache at once).
+    const overlapping = [-90, -60, -30, 0, 30, 60, 90].map((m) => new Date(start.getTime() + m * 60_000).toISOString());
+    for (const port of [t.gw.port, second!.port]) {
+      let offered: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        offered = await offeredStarts(port, siren0);
+        if (!overlapping.some((s) => offered.includes(s))) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(offered.filter((s) => overlapping.includes(s))).toEqual([]);
+      expect(offered).toContain(new Date(start.getTime() + 2 * 3600_000).toISOString());
+    }
   });
 });

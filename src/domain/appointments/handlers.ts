@@ -1,6 +1,6 @@
 import type { OperationContext, ServiceBinding } from '../../soap/binding.js';
 import { obj, str, type XmlObject } from '../../soap/toObject.js';
-import { escapeXml } from '../../soap/serialize.js';
+import { escapeXml, RawXml } from '../../soap/serialize.js';
 import { DomainError } from '../errors.js';
 import type { AppointmentService, InterventionType, ReportNature } from './service.js';
 
@@ -66,7 +66,7 @@ export function rdvFtthBinding(appointments: AppointmentService, providerSiren: 
     faultDetail: infoErreur,
     operations: {
       rechercheCreneauxLibres: run(async (input, ctx) => {
-        const slots = await appointments.search(ctx.identity, {
+        const answer = await appointments.search(ctx.identity, {
           type: str(input.typeIntervention) as InterventionType,
           natureProduit: str(input.natureProduit)!,
           segment: str(input.segmentMarche)!,
@@ -75,7 +75,10 @@ export function rdvFtthBinding(appointments: AppointmentService, providerSiren: 
           to: new Date(str(input.dateFin)!),
           defect: str(input.defectPrelocalization)!,
         });
-        return { listeCreneau: { occCreneau: slots.map((s) => ({ dateDebut: s.start, dateFin: s.end, idOI: s.slotId })) } };
+        // Each window's XML is prepared once per process (zonePlans.ts); only the search id differs.
+        let xml = '';
+        for (const w of answer.windows) xml += w.head + answer.searchId + w.tail;
+        return { listeCreneau: new RawXml(xml) };
       }),
       reservationCreneau: run(async (input, ctx) => {
         const id = await appointments.reserve(ctx.identity, {

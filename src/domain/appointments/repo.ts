@@ -43,32 +43,44 @@ export interface SearchRow {
   type: string;
   segment: string;
   defect: string;
-  offeredStarts: number[];
+  /** The windows offered (offered.ts). */
+  offeredBase: number;
+  offeredBits: Buffer;
+  offeredCount: number;
   createdAt: Date;
   expiresAt: Date;
 }
 
-/** Holds are ephemeral: written through the pool with synchronous_commit off (a lost hold only means a new search). */
-export async function insertSearch(ephemeral: Pool, s: SearchRow & { from: Date; to: Date }): Promise<void> {
+/**
+ * Holds are ephemeral: written through the pool with synchronous_commit off (a lost hold only
+ * means a new search), many searches in one statement (GroupWriter).
+ */
+export async function insertSearches(ephemeral: Pool, rows: Array<SearchRow & { from: Date; to: Date }>): Promise<void> {
   await ephemeral.query({
-    name: 'search-insert',
+    name: 'search-insert-group',
     text: `INSERT INTO slot_searches (id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization,
-                                      range_from, range_to, offered_starts, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    values: [s.id, s.siren, s.zone, s.type, s.segment, s.defect, s.from, s.to, s.offeredStarts, s.createdAt, s.expiresAt],
+                                      range_from, range_to, offered_base, offered, offered_count, created_at, expires_at)
+           SELECT * FROM unnest($1::uuid[], $2::char(9)[], $3::text[], $4::char(1)[], $5::text[], $6::text[],
+                                $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bytea[], $11::int[], $12::timestamptz[], $13::timestamptz[])`,
+    values: [
+      rows.map((s) => s.id), rows.map((s) => s.siren), rows.map((s) => s.zone), rows.map((s) => s.type), rows.map((s) => s.segment),
+      rows.map((s) => s.defect), rows.map((s) => s.from), rows.map((s) => s.to), rows.map((s) => s.offeredBase),
+      rows.map((s) => s.offeredBits), rows.map((s) => s.offeredCount), rows.map((s) => s.createdAt), rows.map((s) => s.expiresAt),
+    ],
   });
 }
 
 export async function findSearch(pool: Pool, id: string): Promise<SearchRow | undefined> {
   const r = await pool.query(
-    `SELECT id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, offered_starts, created_at, expires_at
+    `SELECT id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, offered_base, offered, offered_count, created_at, expires_at
        FROM slot_searches WHERE id = $1`,
     [id],
   );
   const row = r.rows[0];
   return row && {
     id: row.id, siren: row.operator_siren, zone: row.code_insee, type: row.intervention_type, segment: row.segment,
-    defect: row.defect_prelocalization, offeredStarts: row.offered_starts.map(Number), createdAt: row.created_at, expiresAt: row.expires_at,
+    defect: row.defect_prelocalization, offeredBase: Number(row.offered_base), offeredBits: row.offered, offeredCount: row.offered_count,
+    createdAt: row.created_at, expiresAt: row.expires_at,
   };
 }
 
@@ -80,7 +92,7 @@ export async function consumeSearch(db: Pool | PoolClient, id: string, at: Date)
 /** The operator's latest search for a zone (any type), or its latest search at all when zone is null. */
 export async function latestSearch(pool: Pool, siren: string, zone: string | null, since: Date): Promise<{ offered: number; at: Date } | undefined> {
   const r = await pool.query(
-    `SELECT cardinality(offered_starts) AS offered, created_at FROM slot_searches
+    `SELECT offered_count AS offered, created_at FROM slot_searches
       WHERE operator_siren = $1 AND ($2::text IS NULL OR code_insee = $2) AND created_at >= $3
       ORDER BY created_at DESC LIMIT 1`,
     [siren, zone, since],

@@ -4,11 +4,15 @@ import { DomainError } from '../errors.js';
 import { isInSearchBlackout, nextParisMidnight, parisDate, parisMidnight } from '../../calendar/index.js';
 import type { Caller, DepositGuard, DepositReceipt, DepositRequest } from '../tickets/service.js';
 import type { PrestationRow } from '../tickets/repo.js';
+import type { NotificationHub } from '../../db/notifications.js';
+import { GroupWriter } from '../../db/groupWriter.js';
 import { freeWindows } from './slots.js';
 import {
-  confirmAppointment, consumeSearch, findAppointment, findSearch, insertAppointment, insertSearch, latestSearch,
+  confirmAppointment, consumeSearch, findAppointment, findSearch, insertAppointment, insertSearches, latestSearch,
   moveAppointment, purgeUnconfirmed, technicianPlans, type AppointmentRow, type SearchRow,
 } from './repo.js';
+import { ZonePlanCache, type CachedWindow } from './zonePlans.js';
+import { encodeOffered, wasOffered } from './offered.js';
 
 /** How long the slots a search returned stay reservable by that operator (contract 4.2.3.3). */
 export const HOLD_MS = 10 * 60_000;
@@ -31,15 +35,10 @@ export interface SearchRequest {
   defect: string;
 }
 
-export interface OfferedSlot {
-  start: Date;
-  end: Date;
-  slotId: string;
-}
-
-/** A slot id: the search that offered it and the start in epoch minutes (base 36). */
-function slotId(searchId: string, start: Date): string {
-  return `${searchId}.${Math.round(start.getTime() / 60_000).toString(36)}`;
+/** A search's answer: its id and the windows offered (slot ids: zonePlans.slotId). */
+export interface SearchAnswer {
+  searchId: string;
+  windows: readonly CachedWindow[];
 }
 
 function parseSlotId(id: string): { searchId: string; startMs: number } | undefined {
@@ -68,14 +67,21 @@ function shuffle<T>(a: T[]): T[] {
  * booking impossible), confirm it by the deposit of the ticket, move it, purge the unconfirmed.
  */
 export class AppointmentService {
+  private readonly plans: ZonePlanCache;
+  private readonly holds: GroupWriter<SearchRow & { from: Date; to: Date }>;
+
   constructor(
     private readonly pool: Pool,
     /** A pool whose writes skip the WAL flush (synchronous_commit off): holds only. */
-    private readonly ephemeral: Pool,
+    ephemeral: Pool,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    hub?: NotificationHub,
+  ) {
+    this.plans = new ZonePlanCache(pool, hub);
+    this.holds = new GroupWriter((rows) => insertSearches(ephemeral, rows));
+  }
 
-  async search(caller: Caller, req: SearchRequest): Promise<OfferedSlot[]> {
+  async search(caller: Caller, req: SearchRequest): Promise<SearchAnswer> {
     const now = this.clock();
     const blackout = isInSearchBlackout(now);
     if (blackout.blackout) {
@@ -87,16 +93,16 @@ export class AppointmentService {
       throw new DomainError('PERIODE_TROP_LONGUE', `La période de recherche dépasse ${MAX_SEARCH_DAYS} jours : réduisez-la.`);
     }
     if (req.to <= now) throw new DomainError('PERIODE_INVALIDE', 'La période de recherche est entièrement passée.');
-    const techs = await technicianPlans(this.pool, req.zone, req.type, req.from, req.to);
-    const windows = freeWindows(techs, req.from, req.to, now);
+    const windows = await this.plans.windows(req.zone, req.type, req.from, req.to, now);
     const id = randomUUID();
-    const search: SearchRow & { from: Date; to: Date } = {
+    const offered = encodeOffered(windows.map((w) => w.startMinute));
+    // Answered only once the hold is written: a reservation on another process must find it.
+    await this.holds.submit({
       id, siren: caller.siren, zone: req.zone, type: req.type, segment: req.segment, defect: req.defect,
-      offeredStarts: windows.map((w) => Math.round(w.start.getTime() / 60_000)),
+      offeredBase: offered.base, offeredBits: offered.bits, offeredCount: offered.count,
       createdAt: now, expiresAt: new Date(now.getTime() + HOLD_MS), from: req.from, to: req.to,
-    };
-    await insertSearch(this.ephemeral, search);
-    return windows.map((w) => ({ start: w.start, end: w.end, slotId: slotId(id, w.start) }));
+    });
+    return { searchId: id, windows };
   }
 
   private checkZone(zone: string): void {
@@ -107,7 +113,7 @@ export class AppointmentService {
   private async heldSlot(caller: Caller, id: string, zone: string, now: Date): Promise<{ search: SearchRow; start: Date; end: Date }> {
     const parsed = parseSlotId(id);
     const search = parsed && (await findSearch(this.pool, parsed.searchId));
-    if (!parsed || !search || search.siren !== caller.siren || search.zone !== zone || !search.offeredStarts.includes(parsed.startMs / 60_000)) {
+    if (!parsed || !search || search.siren !== caller.siren || search.zone !== zone || !wasOffered({ base: search.offeredBase, bits: search.offeredBits }, parsed.startMs / 60_000)) {
       throw new DomainError('CRENEAU_INCONNU', `Créneau inconnu : ${id}. Utilisez un idOI rendu par votre dernière recherche pour ce code INSEE.`);
     }
     if (search.expiresAt <= now) {
@@ -122,7 +128,11 @@ export class AppointmentService {
     const techs = await technicianPlans(this.pool, zone, type, start, end, exclude);
     const free = freeWindows(techs, start, end, new Date(0)).find((w) => w.start.getTime() === start.getTime());
     for (const technicianId of shuffle(free?.technicianIds ?? [])) {
-      if ((await attempt(technicianId)) === 'ok') return;
+      if ((await attempt(technicianId)) === 'ok') {
+        // This process's next search must not offer it (other processes hear of it by NOTIFY).
+        this.plans.invalidate(zone);
+        return;
+      }
     }
     throw new DomainError('CRENEAU_INDISPONIBLE', 'Ce créneau n\'est plus disponible (réservé entre-temps) : choisissez un autre créneau de votre recherche ou refaites une recherche.');
   }
@@ -185,7 +195,9 @@ export class AppointmentService {
   /** Cancels what is still CREE from before the last Paris midnight ("the night following"). */
   async purge(): Promise<{ cancelled: string[]; confirmed: string[] }> {
     const now = this.clock();
-    return purgeUnconfirmed(this.pool, parisMidnight(parisDate(now)), now);
+    const out = await purgeUnconfirmed(this.pool, parisMidnight(parisDate(now)), now);
+    if (out.cancelled.length > 0) this.plans.invalidate('*');
+    return out;
   }
 
   /** When the next purge is due: the night following a reservation made now. */
