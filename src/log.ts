@@ -36,10 +36,31 @@ export function createLogger(level: string): Logger {
   );
 }
 
+/** What the pipeline needs of a logger for its one line per call. */
+export interface AccessLogger {
+  info(fields: Record<string, string | number | undefined>, msg: string): void;
+}
+
 /**
- * The per-request access line (one per SOAP call): its fields are fixed by the pipeline and hold
- * no key or certificate, so it skips redaction, which cost ~4% of a state query's CPU.
+ * The per-request access line (one per SOAP call), in pino's line format (level, time, pid, the
+ * fields, msg) on the same buffered stdout. Its fields are fixed by the pipeline: flat strings
+ * and numbers, no key or certificate. Built by hand: pino's generic serialiser and redaction
+ * cost ~5% of a state query's CPU, this ~1%.
  */
-export function createAccessLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid } }, stdout());
+export function createAccessLogger(level: string): AccessLogger {
+  const enabled = (pino.levels.values[level] ?? 30) <= 30;
+  const dest = stdout();
+  const pid = `,"pid":${process.pid}`;
+  return {
+    info(fields, msg) {
+      if (!enabled) return;
+      let line = `{"level":30,"time":${Date.now()}${pid}`;
+      for (const k in fields) {
+        const v = fields[k];
+        if (v === undefined) continue;
+        line += `,${JSON.stringify(k)}:${typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v)}`;
+      }
+      dest.write(`${line},"msg":${JSON.stringify(msg)}}\n`);
+    },
+  };
 }

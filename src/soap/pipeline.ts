@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import type { Identity, IdentityResolver } from '../identity/resolver.js';
-import type { Logger } from '../log.js';
+import type { AccessLogger, Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
 import { readBody } from '../guards/body.js';
 import { forwardedPeer, type ProxyTrust } from '../transport/forwardedCert.js';
@@ -25,7 +25,7 @@ export interface PipelineDeps {
   /** Maintenance windows, version lifecycle, rate limits (each returns or throws a fault). */
   guards?: PipelineGuards;
   /** Where the one line per call goes (defaults to `log`). */
-  accessLog?: Logger;
+  accessLog?: AccessLogger;
   /** Trusted TLS-terminating proxies forwarding the client certificate (off when undefined). */
   proxy?: ProxyTrust;
 }
