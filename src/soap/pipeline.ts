@@ -191,7 +191,11 @@ function checkSoapAction(header: string | string[] | undefined, expected: string
 
 function unknownVersion(registry: ServiceRegistry, service: string, version: string): SoapFault {
   const live = registry.versionsOf(service).map((v) => v.version);
-  if (live.length === 0) return clientFault('SERVICE_INCONNU', `Service inconnu : ${service}. Voir GET /ws pour la liste des services.`);
+  if (live.length === 0) {
+    const lower = service.toLowerCase();
+    const hint = lower !== service && registry.versionsOf(lower).length > 0 ? ` Les noms de service s'écrivent en minuscules : /ws/${lower}/${version.toLowerCase()}.` : '';
+    return clientFault('SERVICE_INCONNU', `Service inconnu : ${service}.${hint} Voir GET /ws pour la liste des services.`);
+  }
   return clientFault('VERSION_INCONNUE', `La version ${version} du service ${service} n'est pas en production ; versions en production : ${live.join(', ')}.`);
 }
 

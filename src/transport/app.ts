@@ -18,7 +18,8 @@ export interface AppOptions {
   lifecycle?: LifecycleView;
 }
 
-const SOAP_PATH = /^\/ws\/([a-z0-9-]{1,40})\/(v[0-9]{1,3})\/?$/;
+/** Any POST under /ws/ is a SOAP call: a wrong service or version gets a SOAP fault saying so, not a bare 404. */
+const SOAP_PATH = /^\/ws\/([^/?#]{1,60})(?:\/([^/?#]{0,20}))?\/?(?:\?.*)?$/;
 
 /**
  * The operators' HTTPS request listener. SOAP calls (POST /ws/<service>/<version>) go straight to
@@ -29,12 +30,14 @@ const SOAP_PATH = /^\/ws\/([a-z0-9-]{1,40})\/(v[0-9]{1,3})\/?$/;
 export function createSoapListener(opts: AppOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createSoapApp(opts);
   return (req, res) => {
-    const m = req.method === 'POST' ? SOAP_PATH.exec(req.url ?? '') : null;
-    if (!m) {
+    const url = req.url ?? '';
+    if (req.method !== 'POST' || !url.startsWith('/ws/')) {
       app(req, res);
       return;
     }
-    processSoap(opts.deps, req, m[1]!, m[2]!).then((reply) => {
+    const m = SOAP_PATH.exec(url);
+    const [service, version] = m ? [m[1]!, m[2] ?? ''] : [url.slice(4).split(/[?#]/)[0]!.slice(0, 60), ''];
+    processSoap(opts.deps, req, service, version).then((reply) => {
       // A known length: one write of headers and body, instead of chunked encoding's several.
       const body = Buffer.from(reply.body, 'utf8');
       const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(body.length), ...reply.headers };

@@ -23,7 +23,8 @@ beforeAll(async () => {
   }
   second = await spawnGateway(t.env);
   db = new pg.Pool({ connectionString: t.db.url });
-});
+  // Ten certificates and a second process: generous on a loaded 2-core machine.
+}, 180_000);
 
 afterAll(async () => {
   if (second) {

@@ -150,6 +150,11 @@ describe('wrong message for the endpoint', () => {
     const f = await expectFault(soapPost(`${t.base}/ws/signalisation/v9`, creds, depositXml(V1, 'ETH-1'), ACTION), 'VERSION_INCONNUE');
     expect(f.message).toMatch(/v1, v2/);
     await expectFault(soapPost(`${t.base}/ws/nimporte/v1`, creds, depositXml(V1, 'ETH-1'), ACTION), 'SERVICE_INCONNU');
+    // Any POST under /ws/ answers a SOAP fault, never a bare 404: wrong case, missing version, deeper paths.
+    const upper = await expectFault(soapPost(`${t.base}/ws/SIGNALISATION/V1`, creds, depositXml(V1, 'ETH-1'), ACTION), 'SERVICE_INCONNU');
+    expect(upper.message).toContain('/ws/signalisation/v1');
+    await expectFault(soapPost(`${t.base}/ws/signalisation`, creds, depositXml(V1, 'ETH-1'), ACTION), 'VERSION_INCONNUE');
+    await expectFault(soapPost(`${t.base}/ws/signalisation/v1/extra`, creds, depositXml(V1, 'ETH-1'), ACTION), 'SERVICE_INCONNU');
     expect((await request(`${t.base}/ws/signalisation/v9?wsdl`, creds)).status).toBe(404);
   });
 });
