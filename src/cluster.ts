@@ -4,6 +4,7 @@ import { createLogger } from './log.js';
 import { openDatabase } from './db/database.js';
 import { ensureDevPki } from './pki/devPki.js';
 import { startGateway } from './main.js';
+import { relayClusterReports } from './metrics/index.js';
 
 /**
  * `esav serve`: with ESAV_WORKERS > 1 (default: one per core) a primary process prepares what
@@ -32,6 +33,8 @@ export async function serve(config: Config): Promise<void> {
     setTimeout(spawn, 500);
   });
   for (let i = 0; i < config.workers; i++) spawn();
+  // A scrape of /metrics lands on one worker: the primary relays it to all (src/metrics/cluster.ts).
+  relayClusterReports();
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
