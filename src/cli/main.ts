@@ -8,6 +8,7 @@ import { dayOff, planningList, planningLoad, technicianAdd } from './planning.js
 import { travauxClose, travauxCreate, travauxImpacted, travauxList, travauxUpdate } from './works.js';
 import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
 import * as lifecycle from './lifecycle.js';
+import { statsCmd } from './stats.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -49,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   'offer tests': offerTests,
   'offer test-required': offerTestRequired,
   volumetry: volumetryCmd,
+  stats: statsCmd,
   'version publish': lifecycle.versionPublish,
   'version retire': lifecycle.versionRetire,
   'version list': lifecycle.versionList,
@@ -94,6 +96,7 @@ const USAGE = `usage: esav <command> [flags]
   offer tests --offer <code> [--set T1,T2 | --none]
   offer test-required --offer <code> (--within-hours <n> | --within-minutes <n> | --off)
   volumetry --operator <siren> [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+  stats [--operator <siren>] [--from YYYY-MM-DD] [--to YYYY-MM-DD]   article 7 counts per Paris day and operator (default: last 30 days)
   version publish <service> <version> --production-date <YYYY-MM-DD> (--minor|--major) [--sunset <date>] [--notice-date <date>]
   version retire <service> <version> | version list [<service>]
   catalogue publish <YYYY-MM> --production-date <YYYY-MM-DD> (--minor|--major) [--notice-date <date>]

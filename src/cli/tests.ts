@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { offerExists } from '../domain/operators/repo.js';
 import { offerTestTypes, setOfferTests, setTestRequired, testTypes } from '../domain/tests/repo.js';
-import { volumetry } from '../domain/tests/volumetry.js';
+import { volumetry } from '../metrics/volumetry.js';
 import { flags, required, siren, UsageError } from './args.js';
 import type { Out } from './commands.js';
 

@@ -28,6 +28,20 @@ export interface PipelineDeps {
   accessLog?: AccessLogger;
   /** Trusted TLS-terminating proxies forwarding the client certificate (off when undefined). */
   proxy?: ProxyTrust;
+  /** Told of every call once its answer is built (metrics, volumetry): must stay cheap. */
+  observe?(call: CallRecord): void;
+}
+
+/** One call as metrics see it. */
+export interface CallRecord {
+  service: string;
+  version: string;
+  /** Unset when the call failed before its operation was known. */
+  operation: string | undefined;
+  siren: string | undefined;
+  /** The fault code answered; unset for an answer. */
+  fault: string | undefined;
+  seconds: number;
 }
 
 /** Guards that run before parsing, plus the evolution notices added to answers. */
@@ -70,7 +84,7 @@ interface Trace {
  *   LOGICAL     payload namespace = this version, validate payload and headers against its XSD
  *   PRE_INVOKE  operation from the payload root QName, SOAPAction agrees
  *   INVOKE      handler with plain objects; domain errors become faults with their code
- *   SEND        response element (or fault) with avisEvolution headers (sunset), one log line
+ *   SEND        response element (or fault) with avisEvolution headers (sunset), metrics, one log line
  */
 export async function processSoap(deps: PipelineDeps, req: IncomingMessage, service: string, version: string): Promise<SoapReply> {
   const started = process.hrtime.bigint();
@@ -112,6 +126,8 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
       close: fault.closeConnection,
     };
   }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  deps.observe?.({ service, version, operation: trace.operation, siren: trace.identity?.siren, fault: outcome === 'ok' ? undefined : outcome, seconds });
   (deps.accessLog ?? deps.log).info(
     {
       requestId: trace.requestId,
@@ -122,7 +138,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
       operation: trace.operation,
       outcome,
       status: reply.status,
-      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      ms: seconds * 1000,
     },
     'soap',
   );

@@ -10,6 +10,8 @@ export interface AdminDeps {
   tickets: TicketService;
   /** Certificate lifecycle: the client CA's CRL and the renewal metrics. */
   pki?: { crlPem(): Promise<string>; metrics(): Promise<string> };
+  /** Everything /metrics serves (docs/metrics.md); the PKI metrics alone when unset. */
+  metrics?: () => Promise<string>;
 }
 
 const handle = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
@@ -42,7 +44,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   }));
 
   app.get('/metrics', handle(async (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(deps.pki ? await deps.pki.metrics() : '');
+    res.type('text/plain; version=0.0.4').send(deps.metrics ? await deps.metrics() : deps.pki ? await deps.pki.metrics() : '');
   }));
 
   // POST /tickets/:reference/advance {"to": "EN_QUALIFICATION", "comment": "...", "agent": "dupont", "resolution": "..."}

@@ -10,7 +10,7 @@ import type { PrestationRow } from '../tickets/repo.js';
 import type { WorkService } from '../works/service.js';
 import type { Work } from '../works/repo.js';
 import { NetworkError, type Measure, type NetworkDriver, type NetworkTestResult, type TestType } from '../../network/driver.js';
-import { countRequest } from './volumetry.js';
+import { countRequest } from '../../metrics/volumetry.js';
 import { findTest, finishTest, insertTest, markStarted, offerTestTypes, overdueTests, testTypes, type LineTest } from './repo.js';
 
 export interface Caller {

@@ -1,6 +1,6 @@
 import type { Pool } from '../../db/pool.js';
 import { DomainError } from '../errors.js';
-import { countRequest } from '../tests/volumetry.js';
+import { countRequest } from '../../metrics/volumetry.js';
 import {
   findWork, impactedPrestations, insertWork, listWorks, updateWork, visibleWorks, worksAffecting,
   WORK_STATES, type Period, type Work, type WorkFilter, type WorkState,
