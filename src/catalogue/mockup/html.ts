@@ -260,7 +260,7 @@ class FormRenderer {
       const max = f.length ?? f.maxLength;
       if (min !== undefined) attrs.push(`minlength="${min}"`);
       if (max !== undefined) attrs.push(`maxlength="${max}"`);
-      if (pattern === undefined && (max ?? Infinity) > 200) {
+      if (pattern === undefined && (max ?? Infinity) > 200 && (t.builtin === 'string' || t.builtin === 'normalizedString')) {
         this.form.push(`<div class="field"><label for="${id}">${label}</label><textarea id="${id}" name="${name}"${req}${data} ${attrs.join(' ')}${placeholder}></textarea>${hint}</div>`);
         return;
       }

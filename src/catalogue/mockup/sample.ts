@@ -2,7 +2,7 @@
 // repeated one as often as its minimum, at least once; a choice's first option). A value is the
 // documentation's "Exemple : ..." when it satisfies the type, else the first allowed value, else
 // generated from the type (pattern, lengths, bounds). Deterministic: same XSD, same sample.
-import { BUILTINS, MockupError, type ElementModel, type FormModel, type GroupModel, type SimpleTypeModel } from './model.js';
+import { BUILTINS, elementsOf, MockupError, type ElementModel, type FormModel, type GroupModel, type SimpleTypeModel } from './model.js';
 import { parseXsdRegex, samplePattern, toRegExp } from './regex.js';
 
 export interface Sample {
@@ -200,5 +200,7 @@ export function escapeXml(s: string): string {
 export function sampleForm(form: FormModel): Sample {
   const w = new SampleWriter(form);
   w.element(form.root, 0, true);
+  // Fields the sample leaves out (other options of a choice) still get a value to show.
+  for (const e of elementsOf(form.root)) if (e.simple && !w.values.has(e.path)) w.values.set(e.path, w.value(e, e.simple));
   return { xml: w.text(), values: w.values };
 }
