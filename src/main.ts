@@ -233,7 +233,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render() }));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render(), mockups: { lifecycle, clock } }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>

@@ -9,6 +9,7 @@ import { travauxClose, travauxCreate, travauxImpacted, travauxList, travauxUpdat
 import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
 import * as lifecycle from './lifecycle.js';
 import { statsCmd } from './stats.js';
+import { catalogueRender } from './catalogueRender.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   'catalogue publish': lifecycle.cataloguePublish,
   'catalogue retire': lifecycle.catalogueRetire,
   'catalogue list': lifecycle.catalogueList,
+  'catalogue render': catalogueRender,
   'maintenance add': lifecycle.maintenanceAdd,
   'maintenance list': lifecycle.maintenanceList,
   'maintenance cancel': lifecycle.maintenanceCancel,
@@ -101,6 +103,7 @@ const USAGE = `usage: esav <command> [flags]
   version retire <service> <version> | version list [<service>]
   catalogue publish <YYYY-MM> --production-date <YYYY-MM-DD> (--minor|--major) [--notice-date <date>]
   catalogue retire <YYYY-MM> | catalogue list
+  catalogue render --out <dir> [--version <YYYY-MM>] [--no-db]   HTML form mock-ups and a valid sample XML per form
   maintenance add --from <date-time> --to <date-time> --reason <text> [--urgent] | maintenance list | maintenance cancel --id <n>
   ratelimit set (--operator <siren> | --all) (--per-minute <n> | --off) --from <date> | ratelimit list
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;

@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { ServiceRegistry } from '../soap/registry.js';
 import { DomainError } from '../domain/errors.js';
 import type { TicketService } from '../domain/tickets/service.js';
+import { catalogueMockupRouter, type MockupRouterOptions } from '../catalogue/mockup/router.js';
 
 export interface AdminDeps {
   pool: Pool;
@@ -12,6 +13,8 @@ export interface AdminDeps {
   pki?: { crlPem(): Promise<string>; metrics(): Promise<string> };
   /** Everything /metrics serves (docs/metrics.md); the PKI metrics alone when unset. */
   metrics?: () => Promise<string>;
+  /** Form mock-ups under /catalogue/: catalogue dates from the lifecycle view, at the gateway's clock. */
+  mockups?: MockupRouterOptions;
 }
 
 const handle = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
@@ -46,6 +49,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/metrics', handle(async (_req, res) => {
     res.type('text/plain; version=0.0.4').send(deps.metrics ? await deps.metrics() : deps.pki ? await deps.pki.metrics() : '');
   }));
+
+  app.use('/catalogue', catalogueMockupRouter(deps.mockups));
 
   // POST /tickets/:reference/advance {"to": "EN_QUALIFICATION", "comment": "...", "agent": "dupont", "resolution": "..."}
   app.post('/tickets/:reference/advance', handle(async (req, res) => {
