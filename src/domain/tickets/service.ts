@@ -251,7 +251,8 @@ export class TicketService {
         throw new DomainError('FORMULAIRE_REQUIS', `L'offre ${prestation.offerCode} exige le formulaire ${required.code} (catalogue ${required.catalogue}) : ajoutez l'élément formulaire catalogue="${required.catalogue}" code="${required.code}".`);
       }
     }
-    const requestHash = hashOf(req, form);
+    // The hash only tells a retry from a different request under the same referenceExterne.
+    const requestHash = req.externalRef === undefined ? '' : hashOf(req, form);
     const details = { ...(req.extras ?? {}), ...(form ? { formulaire: form } : {}), ...(req.appointmentId ? { idRendezVous: req.appointmentId } : {}), ...(req.context ? { contexte: req.context } : {}) };
     const at = this.clock();
     const out = await this.batcher.submit({
