@@ -229,13 +229,36 @@ function toFault(err: unknown, trace: Trace, log: Logger): SoapFault {
     const headers: Record<string, string> = err.retryAfterSeconds ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
     return new SoapFault(err.server ? 'Server' : 'Client', err.code, err.message, [], headers);
   }
-  // Ours, not the caller's: log the stack, answer with the request id only.
-  log.error({ requestId: trace.requestId, err }, 'unexpected error');
   const dbDown = isDatabaseUnavailable(err);
+  // Ours, not the caller's: log the stack, answer with the request id only. A database outage
+  // fails every call the same way: one warning line per 10 s with the count, not a stack each.
+  if (dbDown) outageLog.note(log, trace.requestId, err);
+  else log.error({ requestId: trace.requestId, err }, 'unexpected error');
   return dbDown
     ? new SoapFault('Server', 'SERVICE_INDISPONIBLE', `Le service est momentanément indisponible ; réessayez plus tard (requête ${trace.requestId}).`, [], { 'Retry-After': '5' })
     : new SoapFault('Server', 'ERREUR_INTERNE', `Erreur interne du service (requête ${trace.requestId}) ; contactez e-soutien avec cet identifiant.`);
 }
+
+/** Database-unavailable faults, logged once per interval with how many were answered meanwhile. */
+export class OutageLog {
+  private last = -Infinity;
+  private suppressed = 0;
+
+  constructor(private readonly intervalMs = 10_000, private readonly now = () => Date.now()) {}
+
+  note(log: Pick<Logger, 'warn'>, requestId: string, err: unknown): void {
+    const t = this.now();
+    if (t - this.last < this.intervalMs) {
+      this.suppressed++;
+      return;
+    }
+    const e = err as { code?: string; message?: string };
+    log.warn({ requestId, code: e?.code, error: e?.message, faultsSinceLastLine: this.suppressed }, 'database unavailable: calls answered SERVICE_INDISPONIBLE');
+    this.last = t;
+    this.suppressed = 0;
+  }
+}
+const outageLog = new OutageLog();
 
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
