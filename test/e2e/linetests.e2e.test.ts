@@ -109,6 +109,25 @@ describe('lancerTest answers at once; the test runs in the background', () => {
     expect(r.mesure.map((m: { nom: string; unite: string }) => `${m.nom}:${m.unite}`)).toEqual(['puissanceRecue:dBm', 'attenuation:dB']);
   });
 
+  it('a launch retried with its referenceExterne (even at once, 10 together) gets the same test; another content under it is refused', async () => {
+    const inner = (type: string, ext: string) => `<t:identifiantPrestation>RAPIDE-ETH-OK</t:identifiantPrestation><t:typeTest>${type}</t:typeTest><t:referenceExterne>${ext}</t:referenceExterne>`;
+    const replies = await Promise.all(Array.from({ length: 10 }, () => call('lancerTest', inner('ETAT_SERVICE', 'RETRY-1'))));
+    const ids = new Set(replies.map((r) => r.payload?.lancerTestReponse.idTest));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(id).toMatch(/^T-/);
+    expect((await db.query("SELECT count(*)::int AS n FROM line_tests WHERE operator_siren = $1 AND external_ref = 'RETRY-1'", [OP])).rows[0].n).toBe(1);
+    const done = await poll(id);
+    const again = await call('lancerTest', inner('ETAT_SERVICE', 'RETRY-1'));
+    expect(again.payload?.lancerTestReponse).toMatchObject({ idTest: id, etat: done.etat });
+    const conflict = await call('lancerTest', inner('ETAT_SESSION', 'RETRY-1'));
+    expect(conflict.fault?.code).toBe('REFERENCE_EXTERNE_CONFLIT');
+    // Without a referenceExterne, each launch is a new test (waited for: later tests count results).
+    const plain = await launch('RAPIDE-ETH-OK', 'ETAT_SERVICE');
+    expect(plain).not.toBe(id);
+    await poll(plain);
+  });
+
   it('an element that times out or fails ends the test in ECHEC with the reason, and it is not counted', async () => {
     const before = await counted('TEST_AVEC_RESULTAT');
     const timeout = await poll(await launch('RAPIDE-ETH-TIMEOUT', 'ETAT_SERVICE'));

@@ -43,12 +43,20 @@ function fromRow(r: Record<string, any>): LineTest {
   };
 }
 
-export async function insertTest(db: Pool, t: Pick<LineTest, 'id' | 'siren' | 'prestationId' | 'offerCode' | 'testType' | 'externalRef' | 'requestedAt' | 'deadlineAt'>): Promise<void> {
-  await db.query(
-    `INSERT INTO line_tests (id, operator_siren, prestation_id, offer_code, test_type, external_ref, state, requested_at, deadline_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'EN_COURS', $7, $8)`,
+/**
+ * Records a launch. With an external reference, a launch already recorded under it for that
+ * operator wins: its row is returned instead (the retry of a launch whose answer was lost).
+ */
+export async function insertTest(db: Pool, t: Pick<LineTest, 'id' | 'siren' | 'prestationId' | 'offerCode' | 'testType' | 'externalRef' | 'requestedAt' | 'deadlineAt'>): Promise<{ created: true } | { created: false; existing: LineTest }> {
+  const r = await db.query(
+    `INSERT INTO line_tests (id, operator_siren, prestation_id, offer_code, test_type, external_ref, retry_key, state, requested_at, deadline_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6, 'EN_COURS', $7, $8)
+     ON CONFLICT (operator_siren, retry_key) WHERE retry_key IS NOT NULL DO NOTHING`,
     [t.id, t.siren, t.prestationId, t.offerCode, t.testType, t.externalRef ?? null, t.requestedAt, t.deadlineAt],
   );
+  if (r.rowCount === 1) return { created: true };
+  const e = await db.query('SELECT * FROM line_tests WHERE operator_siren = $1 AND retry_key = $2', [t.siren, t.externalRef]);
+  return { created: false, existing: fromRow(e.rows[0]) };
 }
 
 export async function findTest(db: Pool | PoolClient, id: string, siren?: string): Promise<LineTest | undefined> {

@@ -110,7 +110,14 @@ export class TestService {
       requestedAt: now,
       deadlineAt: new Date(now.getTime() + this.deadlineMs),
     };
-    await insertTest(this.pool, test);
+    const recorded = await insertTest(this.pool, test);
+    if (!recorded.created) {
+      const first = recorded.existing;
+      if (first.prestationId !== prestationId || first.testType !== testType) {
+        throw new DomainError('REFERENCE_EXTERNE_CONFLIT', `La référence externe ${externalRef} a déjà servi pour le test ${first.id} (${first.testType} sur ${first.prestationId}) : utilisez une nouvelle référence externe.`);
+      }
+      return first;
+    }
     // Committed before queueing: a lost send leaves a row that the deadline sweep ends in ECHEC.
     await this.opts.queue.send(JOB_RUN, { id: test.id });
     await this.opts.queue.send(JOB_DEADLINE, { id: test.id }, { startAfter: test.deadlineAt });
