@@ -73,11 +73,13 @@ export class AppointmentService {
     /** A pool whose writes skip the WAL flush (synchronous_commit off): holds only. */
     private readonly ephemeral: Pool,
     private readonly clock: () => Date = () => new Date(),
+    /** When searches are refused (the nightly window; the integration platform has its own rule). */
+    private readonly searchBlackout: (now: Date, zone: string) => { blackout: boolean; reopensAt?: Date } = (now) => isInSearchBlackout(now),
   ) {}
 
   async search(caller: Caller, req: SearchRequest): Promise<OfferedSlot[]> {
     const now = this.clock();
-    const blackout = isInSearchBlackout(now);
+    const blackout = this.searchBlackout(now, req.zone);
     if (blackout.blackout) {
       throw new DomainError('RECHERCHE_INDISPONIBLE', `La recherche de créneaux est indisponible de 1 h à 4 h (heure de Paris) ; elle rouvre à ${blackout.reopensAt!.toISOString()}.`, true);
     }
