@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
-import { MIGRATIONS_DIR } from '../../src/paths.js';
+import { MIGRATIONS_DIR, PROJECT_ROOT } from '../../src/paths.js';
 import { loadDataset, prestationId } from '../../src/integration/dataset.js';
 import { SCENARIOS, statesOf, type ScenarioName } from '../../src/integration/scenarios.js';
 import { searchBlackoutPolicy, startPlatform } from '../../src/integration/platform.js';
@@ -39,6 +39,32 @@ describe('the test data set and its scenarios', () => {
     const documented = dataset.prestations.filter((p) => p.test);
     expect(documented.length).toBeGreaterThan(5);
     for (const p of documented) expect([p.key, sim.scenario(prestationId('552100554', p.key)).outcome]).toEqual([p.key, p.test]);
+  });
+});
+
+describe('docs/integration-guide.md stays true', () => {
+  const guide = readFileSync(join(PROJECT_ROOT, 'docs', 'integration-guide.md'), 'utf8');
+  const section = (title: string) => guide.slice(guide.indexOf(`\n## ${title}`), guide.indexOf('\n## ', guide.indexOf(`\n## ${title}`) + 3));
+
+  it('publishes every entry of the test data set', () => {
+    const table = section('4. The test data set');
+    for (const p of dataset.prestations) expect([p.key, table.includes(`| \`${p.key}\` | ${p.offer} |`)]).toEqual([p.key, true]);
+    for (const o of dataset.operators) expect(table).toContain(`\`${o.siren}\``);
+    for (const z of [dataset.zoneWithoutSlot, dataset.zoneInBlackout]) expect(table).toContain(`\`${z}\``);
+  });
+
+  it('says what to do about every fault code an operator can meet', () => {
+    // Codes only ops meet (esav commands, admin API): not for integrators.
+    const opsOnly = new Set(['TRANSITION_INTERDITE', 'ETAT_INCONNU', 'REQUETE_INVALIDE', 'TRAVAUX_EXISTANTS', 'TRAVAUX_INCONNUS', 'TRAVAUX_CLOS', 'DATE_INVALIDE', 'COMMENTAIRE_TROP_LONG']);
+    const codes = new Set<string>(['OPERATEUR_NON_VALIDE']);
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
+    for (const f of walk(join(PROJECT_ROOT, 'src'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:DomainError|clientFault|serverFault)\(\s*'([A-Z_]+)'|SoapFault\(\s*'\w+',\s*'([A-Z_]+)'/g)) codes.add((m[1] ?? m[2])!);
+    }
+    expect(codes.size).toBeGreaterThan(60);
+    const table = section('7. Faults and what to do');
+    const missing = [...codes].filter((c) => !opsOnly.has(c) && !new RegExp(`^\\|[^\\n]*\`${c}\`[^\\n]*\\|`, 'm').test(table));
+    expect(missing).toEqual([]);
   });
 });
 
