@@ -601,6 +601,8 @@ async function main(): Promise<number> {
 
   // 2. data, through the real CLI against the running gateway's database
   setupStep(env, external, 'operator', 'add', '--siren', BENCH_SIREN, '--name', 'Bench');
+  // Production refuses an operator's domains until validated on the integration platform: ops' by-hand record.
+  esavOk(env, 'operator', 'validation', '--siren', BENCH_SIREN, '--record', 'all', '--reason', 'bench');
   setupStep(env, external, 'prestation', 'add', '--operator', BENCH_SIREN, '--id', BENCH_PRESTATION, '--offer', 'ETH_ENTREPRISE');
   esavOk(env, 'cert', 'issue', '--operator', BENCH_SIREN, '--scope', 'esav', '--out', clientDir);
   const pki = benchPki(certsDir, clientDir);

@@ -24,7 +24,8 @@ export async function serve(config: Config): Promise<void> {
   const db = await openDatabase(config);
   ensureDevPki(config.certsDir, [config.serverName]);
   // Workers reach the same database by URL; they never start their own.
-  const env = { ...process.env, DATABASE_URL: db.url, ESAV_WORKERS: '1' };
+  const dbEnv = config.mode === 'integration' ? { ESAV_INTEGRATION_DATABASE_URL: db.url } : { DATABASE_URL: db.url };
+  const env = { ...process.env, ...dbEnv, ESAV_WORKERS: '1' };
   let stopping = false;
   const spawn = () => cluster.fork(env);
   cluster.on('exit', (worker: Worker, code, signal) => {

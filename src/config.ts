@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { INTEGRATION_DEFAULTS as INT, integrationDatabaseUrl, platformSettings, type PlatformSettings } from './integration/settings.js';
 
 export type Mode = 'production' | 'integration';
 
@@ -27,6 +29,8 @@ export interface Config {
   proxyCertHeader: string;
   /** Nightly maintenance window (Paris wall clock, article 11); null: none. */
   maintenanceNightly: { hour: number; minute: number; minutes: number } | null;
+  /** Validation before production, integration platform (src/integration/settings.ts). */
+  platform: PlatformSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -60,17 +64,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mode !== 'production' && mode !== 'integration') {
     throw new Error(`ESAV_MODE=${env.ESAV_MODE} is invalid: expected production or integration`);
   }
-  const dataDir = resolve(env.ESAV_DATA_DIR ?? (mode === 'integration' ? './.data-integration' : './.data'));
+  // The integration platform has its own ports, embedded cluster and database (docs/integration-guide.md).
+  const integration = mode === 'integration';
+  const baseDataDir = resolve(env.ESAV_DATA_DIR ?? './.data');
+  const dataDir = integration ? join(baseDataDir, INT.dataSubdir) : baseDataDir;
+  const pgPort = int(env, 'ESAV_PG_PORT', 5439, 1, 65534);
   return {
     mode,
-    port: int(env, 'ESAV_PORT', 8443, 0, 65535),
+    port: int(env, 'ESAV_PORT', integration ? INT.port : 8443, 0, 65535),
     host: env.ESAV_HOST ?? '0.0.0.0',
-    adminPort: int(env, 'ESAV_ADMIN_PORT', 9464, 0, 65535),
+    adminPort: int(env, 'ESAV_ADMIN_PORT', integration ? INT.adminPort : 9464, 0, 65535),
     adminHost: env.ESAV_ADMIN_HOST ?? '127.0.0.1',
     dataDir,
     certsDir: resolve(env.ESAV_CERTS_DIR ?? './certs'),
-    databaseUrl: env.DATABASE_URL || undefined,
-    embeddedPgPort: int(env, 'ESAV_PG_PORT', mode === 'integration' ? 5440 : 5439, 1, 65535),
+    databaseUrl: integration ? integrationDatabaseUrl(env) : env.DATABASE_URL || undefined,
+    embeddedPgPort: integration ? pgPort + INT.pgPortOffset : pgPort,
     maxBodyBytes: int(env, 'ESAV_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     dbPoolSize: int(env, 'ESAV_DB_POOL', 20, 1, 500),
     dbStatementTimeoutMs: int(env, 'ESAV_DB_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
@@ -81,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: (env.ESAV_TRUSTED_PROXIES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
     proxyCertHeader: (env.ESAV_PROXY_CERT_HEADER || 'x-forwarded-client-cert').toLowerCase(),
     maintenanceNightly: nightly(env, 'ESAV_MAINTENANCE_NIGHTLY', '03:45/15'),
+    platform: platformSettings(env, mode, pgPort),
   };
 }

@@ -38,6 +38,7 @@ import { LifecycleCatalogues } from './lifecycle/catalogues.js';
 import { MaintenanceGuard } from './guards/maintenance.js';
 import { RateLimiter } from './guards/rateLimit.js';
 import { GatewayMetrics } from './metrics/index.js';
+import { searchBlackoutPolicy, startPlatform, VALIDATION_CHANNEL, type PlatformMode } from './integration/platform.js';
 
 export interface Gateway {
   port: number;
@@ -51,6 +52,8 @@ export interface Gateway {
   lifecycle: LifecycleView;
   /** Maintenance windows and rate limits (tests refresh them after an esav command). */
   guards: { maintenance: MaintenanceGuard; rateLimiter: RateLimiter };
+  /** Validation gate (production) or data set, scenario engine and validation recorder (integration). */
+  platform: PlatformMode;
   /** Re-reads the server pair and trusted CAs, checks them, swaps them in (SIGHUP, tests). */
   reloadTls(reason: string): Promise<ReloadOutcome>;
   close(): Promise<void>;
@@ -132,7 +135,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_planning'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_planning', VALIDATION_CHANNEL], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -156,9 +159,14 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     await rateLimiter.start(hub);
     const tickets = new TicketService(db.pool, { clock, forms: formPolicy(catalogues), prestations: new PrestationCache(db.pool, hub), states: new TicketStateCache(db.pool, hub), guards: depositGuards });
 
+    // Article 5.2.1: production's validation gate, or the integration platform (docs/integration-guide.md).
+    const platform = await startPlatform(config, { db, hub, tickets, log, clock });
+    closers.push(() => platform.close());
+    depositGuards.push(...platform.depositGuards);
+
     const ephemeral = createPool(db.url, 4, config.dbStatementTimeoutMs, { synchronousCommit: 'off' });
     closers.push(() => ephemeral.end());
-    const appointments = new AppointmentService(db.pool, ephemeral, clock, hub);
+    const appointments = new AppointmentService(db.pool, ephemeral, clock, searchBlackoutPolicy(config), hub);
     depositGuards.push(appointments.depositGuard());
     jobs.push(appointmentPurgeJob(appointments, log));
     // A gateway that was down at the scheduled time still purges the nights it missed.
@@ -186,6 +194,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
           version: (s, v) => lifecycle.checkVersion(s, v),
           rateLimit: (who) => rateLimiter.check(who),
           catalogueNotice: (payload) => lifecycle.catalogueNotice(payload),
+          ...platform.guards,
         },
         proxy: config.trustedProxies.length
           ? { addresses: new Set(config.trustedProxies), header: config.proxyCertHeader, cas: () => tlsContext.trustedCas() }
@@ -243,7 +252,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, services: { tickets, appointments }, lifecycle, guards: { maintenance, rateLimiter }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
+    return { port, adminPort, db, registry, log, services: { tickets, appointments }, lifecycle, guards: { maintenance, rateLimiter }, platform, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

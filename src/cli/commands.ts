@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { findOperator, insertOperator, insertPrestation, listOfferCodes, offerExists } from '../domain/operators/repo.js';
 import { flags, required, siren, UsageError } from './args.js';
+import { loadDataset, provision } from '../integration/dataset.js';
 
 export type Out = (line: string) => void;
 
@@ -38,8 +39,12 @@ export async function operatorAdd(config: Config, argv: string[], out: Out): Pro
   const name = required(f, 'name');
   const q = f.quadrigram as string | undefined;
   if (q !== undefined && !/^[A-Z0-9]{4}$/.test(q)) throw new UsageError(`--quadrigram must be 4 capital letters or digits, got "${q}"`);
-  await withDb(config, (db) => guardPg(() => insertOperator(db.pool, s, name, q)));
-  out(`operator ${s} (${name}) added`);
+  const made = await withDb(config, async (db) => {
+    await guardPg(() => insertOperator(db.pool, s, name, q));
+    // The integration platform gives every operator the test data set's prestations.
+    return config.mode === 'integration' ? (await provision(db.pool, loadDataset(), s)).prestations : undefined;
+  });
+  out(`operator ${s} (${name}) added${made === undefined ? '' : ` to the integration platform, with ${made} test prestations (INT-${s}-...)`}`);
 }
 
 export async function prestationAdd(config: Config, argv: string[], out: Out): Promise<void> {

@@ -10,6 +10,7 @@ import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
 import * as lifecycle from './lifecycle.js';
 import { statsCmd } from './stats.js';
 import { catalogueRender } from './catalogueRender.js';
+import { operatorValidation } from './validation.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   'server-cert rotate': certs.serverCertRotate,
   'operator suspend': certs.operatorSuspend,
   'operator resume': certs.operatorResume,
+  'operator validation': operatorValidation,
   audit: certs.auditCmd,
   'ticket advance': ticketAdvance,
   'ticket comment': ticketComment,
@@ -66,12 +68,13 @@ const COMMANDS: Record<string, Command> = {
   'ratelimit list': lifecycle.ratelimitList,
 };
 
-const USAGE = `usage: esav <command> [flags]
-  serve [--integration]                 run the gateway (what npm start runs)
+const USAGE = `usage: esav [--integration] <command> [flags]    (--integration, or ESAV_MODE=integration: the integration platform's database)
+  serve [--integration]                 run the gateway (what npm start runs); --integration: the integration platform
   migrate                               apply database migrations
   operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>]
   prestation add --operator <siren> --id <identifiant> --offer <code> [--ref-pto <ref>] [--end-a <a>] [--end-z <z>]
   operator suspend|resume --siren <siren> --reason <text>
+  operator validation --siren <siren> [--record <domain>|all --reason <text>] [--json]   validated domains (production database)
   cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>] [--p12 <file> --passphrase-file <file>]
   cert sign --operator <siren> --scope esav|ftth --csr <file> --out <file> [--days <n>]
   cert register --operator <siren> --scope esav|ftth --file <pem> [--renews <sha256>]
@@ -115,6 +118,12 @@ async function serveCmd(argv: string[]): Promise<void> {
 
 export async function run(argv: string[]): Promise<number> {
   const out: Out = (line) => process.stdout.write(line + '\n');
+  // Any command can target the integration platform (docs/integration-guide.md).
+  const integration = argv.indexOf('--integration');
+  if (integration >= 0) {
+    argv = argv.filter((_, i) => i !== integration);
+    process.env.ESAV_MODE = 'integration';
+  }
   if (argv[0] === 'serve') {
     await serveCmd(argv.slice(1));
     return -1;

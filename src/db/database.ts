@@ -3,6 +3,7 @@ import { createPool, type Pool } from './pool.js';
 import { migrate } from './migrate.js';
 import { startEmbeddedPostgres, type EmbeddedDb } from './embedded.js';
 import { join } from 'node:path';
+import { ensureDatabase } from '../integration/database.js';
 
 export interface Database {
   pool: Pool;
@@ -18,6 +19,8 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean; em
     if (opts.embedded === false) throw new Error('DATABASE_URL is not set and the embedded database is not allowed here');
     embedded = await startEmbeddedPostgres(join(config.dataDir), config.embeddedPgPort);
     url = embedded.url;
+  } else if (config.mode === 'integration') {
+    await ensureDatabase(url, config.platform.productionDatabaseUrl);
   }
   const pool = createPool(url, config.dbPoolSize, config.dbStatementTimeoutMs);
   try {

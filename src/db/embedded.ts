@@ -11,13 +11,18 @@ export interface EmbeddedDb {
 const USER = 'esav';
 const PASSWORD = 'esav';
 
+/** The URL of a database of the embedded cluster on `port` (whether it runs or not). */
+export function embeddedUrl(port: number, database = 'esav'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL cluster under dataDir/pg.
  * Durability settings stay at PostgreSQL's defaults (fsync, synchronous_commit on): an
  * acknowledged ticket must survive a crash.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'esav'): Promise<EmbeddedDb> {
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const url = embeddedUrl(port, database);
   // A running gateway already owns the cluster: ops commands (esav cert issue...) share it.
   if (existsSync(join(dataDir, 'pg', 'postmaster.pid')) && (await reachable(url))) {
     return { url, stop: async () => undefined };

@@ -54,6 +54,10 @@ export interface PipelineGuards {
   rateLimit?(identity: Identity): Promise<void>;
   /** avisEvolution header for the form catalogue the payload names, when it has a sunset. */
   catalogueNotice?(payload: XmlElement): string | undefined;
+  /** Production: the operator validated the service's domain (article 5.2.1); in memory when cached. */
+  validation?(identity: Identity, service: string): void | Promise<void>;
+  /** Integration platform: a call answered without fault (records the operator's validation). */
+  succeeded?(identity: Identity, call: { service: string; version: string; operation: string; requestId: string }): void | Promise<void>;
 }
 
 export interface SoapReply {
@@ -104,6 +108,8 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     if (!binding.scopes.includes(trace.identity.scope)) {
       throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
     }
+    const validated = deps.guards?.validation?.(trace.identity, service);
+    if (validated) await validated;
     await deps.guards?.rateLimit?.(trace.identity);
 
     assertSoapContentType(req.headers['content-type']);
@@ -116,6 +122,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     } finally {
       doc.dispose();
     }
+    if (deps.guards?.succeeded) await deps.guards.succeeded(trace.identity, { service, version, operation: trace.operation ?? '', requestId: trace.requestId });
   } catch (err) {
     const fault = toFault(err, trace, deps.log);
     outcome = fault.code;

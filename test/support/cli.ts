@@ -42,9 +42,9 @@ export function eachLine(stream: NodeJS.ReadableStream, fn: (line: string) => vo
   });
 }
 
-/** Starts `esav serve` as a child process; resolves once it logs that it listens. */
-export function spawnGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
-  const child = spawn(process.execPath, [ESAV_BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `esav serve` (or `args`, e.g. serve --integration) as a child process; resolves once it logs that it listens. */
+export function spawnGateway(env: NodeJS.ProcessEnv, args: string[] = ['serve']): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
+  const child = spawn(process.execPath, [ESAV_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start: ${logs.join('\n')}`)), 60_000);

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { esavOk } from './cli.js';
+import { validateNewOperators } from './validation.js';
 
 export interface ClientCreds {
   key: Buffer;
@@ -28,8 +29,13 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Starts the real gateway in this process on an ephemeral port, with its own database and PKI. */
-export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, opts: GatewayOptions = {}): Promise<TestGateway> {
+/**
+ * Starts the real gateway in this process on an ephemeral port, with its own database and PKI.
+ * Operators made in a production gateway's database are validated on creation (support/validation.ts)
+ * unless `validateOperators` is false.
+ */
+export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, options: GatewayOptions & { validateOperators?: boolean } = {}): Promise<TestGateway> {
+  const { validateOperators = true, ...opts } = options;
   const dir = mkdtempSync(join(tmpdir(), 'esav-gw-'));
   chmodSync(dir, 0o755);
   const db = await freshDatabase();
@@ -54,6 +60,14 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, opts: G
     },
   });
   const gw = await startGateway(config, pino({ level: 'info' }, sink), opts);
+  if (validateOperators && config.mode === 'production') {
+    try {
+      await validateNewOperators(config.databaseUrl!);
+    } catch (err) {
+      await gw.close();
+      throw err;
+    }
+  }
   return {
     gw,
     config,

@@ -75,6 +75,8 @@ export class AppointmentService {
     /** A pool whose writes skip the WAL flush (synchronous_commit off): holds only. */
     ephemeral: Pool,
     private readonly clock: () => Date = () => new Date(),
+    /** When searches are refused (the nightly window; the integration platform has its own rule). */
+    private readonly searchBlackout: (now: Date, zone: string) => { blackout: boolean; reopensAt?: Date } = (now) => isInSearchBlackout(now),
     hub?: NotificationHub,
   ) {
     this.plans = new ZonePlanCache(pool, hub);
@@ -83,7 +85,7 @@ export class AppointmentService {
 
   async search(caller: Caller, req: SearchRequest): Promise<SearchAnswer> {
     const now = this.clock();
-    const blackout = isInSearchBlackout(now);
+    const blackout = this.searchBlackout(now, req.zone);
     if (blackout.blackout) {
       throw new DomainError('RECHERCHE_INDISPONIBLE', `La recherche de créneaux est indisponible de 1 h à 4 h (heure de Paris) ; elle rouvre à ${blackout.reopensAt!.toISOString()}.`, true);
     }
