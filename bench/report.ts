@@ -123,7 +123,7 @@ export const fx = (n: number | undefined) => (n === undefined || Number.isNaN(n)
 const OTHER_LOAD_WARNING = 0.2;
 
 function disturbed(report: Report): string[] {
-  return report.rows
+  return [...report.rows, ...report.handshakes.map((h) => ({ scenario: `handshake@${h.target}`, cpu: h.cpu }))]
     .filter((r) => (r.cpu.otherCores ?? 0) > OTHER_LOAD_WARNING)
     .map((r) => `other processes on the machine used ${cores(r.cpu.otherCores)} cores during ${r.scenario}: its numbers are disturbed, run again on a quiet machine`);
 }
@@ -437,7 +437,7 @@ export function renderMarkdown(report: Report): string {
     out.push(`- Ratios, ${OPERATION_LABEL[b.operation]} (throughput): gateway/echo **${fx(q.gwEcho)}**, gateway/bare **${fx(q.gwBare)}** (echo/bare ${fx(q.echoBare)}).`);
   }
   out.push('');
-  out.push('**Bars** (from the issue):');
+  out.push('**Bars** (from the issues):');
   out.push('');
   for (const v of barVerdicts(report)) {
     const verdict = v.met === undefined ? `**not evaluated** by this run${v.reasons.length ? ` (${notEvaluated(v)})` : ''}` : v.met ? `**MET** (${reached(v)})` : `**NOT MET**: ${v.reasons.join('; ')}`;
@@ -477,7 +477,7 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   out.push('### How it was measured');
   out.push('');
-  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, then every slot search; bare, echo, gateway), while the other targets sit idle.');
+  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, every slot search, every mixed row; bare, echo, gateway; then the handshake rows: gateway, bare, openssl), while the other targets sit idle.');
   out.push(`- Load: undici \`Pool\`, ${s.connections} keep-alive mTLS connections, pipelining 1, a closed loop (each connection sends its next request when the answer is read). ${s.warmupSeconds} s warm-up not counted, then ${s.seconds} s measured; a request counts in the window it completes in. req/s and latencies count successful answers only.`);
   out.push('- Deposit: the same v1 `deposerSignalisation` envelope every time (`depositXml(V1, \'ETH-BENCH-1\')`, with its ETH_ENTREPRISE catalogue form and no external reference, so every gateway deposit inserts a new ticket and its first event), `SOAPAction: "urn:fr:esav:signalisation:v1#deposerSignalisation"`. An error is a non-200 status, a SOAP fault, or an answer without a well-formed `referenceSignalisation`.');
   out.push(`- State query: v1 \`consulterEtatSignalisation\`, \`SOAPAction: "urn:fr:esav:signalisation:v1#consulterEtatSignalisation"\`, request i asking for reference i mod ${report.stateReferences} of the ${report.stateReferences} tickets the setup deposited on the gateway (same client certificate) before the first row; every target gets the same requests. An error is a non-200 status, a SOAP fault, or an answer without an \`etat\` of the v1 enumeration and the queried \`referenceSignalisation\`. The state rows run after the deposit rows, so the gateway's tickets table then holds every ticket deposited during the run.`);
