@@ -2,7 +2,10 @@
  * The load generator, run as its own process by bench/run.ts (never imported):
  *   node dist/bench/load.js '<LoadConfig as JSON>'
  * A closed loop: `connections` workers on an undici Pool of as many keep-alive mTLS connections
- * (pipelining 1), each sending its next request as soon as the previous answer is read.
+ * (pipelining 1), each sending its next request as soon as the previous answer is read. A mixed
+ * scenario sends each request with the client certificate of its operation (esav or ftth scope):
+ * one Pool per certificate, each of up to `connections` connections, `connections` requests in
+ * flight in all.
  * Warm-up first (not recorded), then the measured window; a request counts in the window it
  * completes in. Bounded by time and by request count: it always stops by itself.
  * Tells the parent over IPC when the measured window starts and ends (it samples CPU then),
@@ -11,13 +14,19 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { scenarioByName, type ScenarioData, type SlotQuery } from './scenarios.js';
+import { isMixed, scenarioByName, type ClientScope, type ScenarioData, type SingleOperation, type SlotQuery } from './scenarios.js';
+
+/** A client certificate and its key (file paths). */
+export interface ClientPair {
+  key: string;
+  cert: string;
+}
 
 export interface LoadConfig {
   scenario: string;
   origin: string;
-  clientKey: string;
-  clientCert: string;
+  /** Client certificates by scope: each request sends its scenario's (SingleScenario.client, default esav). */
+  clients: Partial<Record<ClientScope, ClientPair>>;
   serverCa: string;
   connections: number;
   warmupMs: number;
@@ -54,9 +63,19 @@ export interface LoadResult {
   mean: number;
   /** Successful answers per whole second of the window. */
   perSecond: number[];
-  /** Size of the response body of the first successful answer (bytes), to compare answer sizes between targets. */
+  /** Size of the response body of the first successful answer (bytes), to compare answer sizes between targets (single scenarios). */
   responseBytes?: number;
   stoppedEarly?: string;
+  /** Mixed scenarios: the answers of the window by operation (the mix actually sent, and each one's latency). */
+  byOperation?: OperationStats[];
+}
+
+export interface OperationStats {
+  operation: SingleOperation;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
@@ -69,24 +88,35 @@ const MAX_ERRORS = 10_000;
 
 async function run(cfg: LoadConfig): Promise<LoadResult> {
   const scenario = scenarioByName(cfg.scenario);
-  const expectStatus = scenario.expectStatus ?? 200;
-  const action = scenario.soapAction;
+  const mixed = isMixed(scenario);
   const data: ScenarioData = { references: cfg.references ?? [], slots: cfg.slots };
   if (scenario.needsReferences && data.references.length === 0) throw new Error(`${cfg.scenario} needs references and got none`);
   if (scenario.needsSlots && !data.slots) throw new Error(`${cfg.scenario} needs a slot query and got none`);
-  const pool = new Pool(cfg.origin, {
-    connections: cfg.connections,
-    pipelining: 1,
-    connect: {
-      key: readFileSync(cfg.clientKey),
-      cert: readFileSync(cfg.clientCert),
-      ca: readFileSync(cfg.serverCa),
-      servername: 'localhost',
-      rejectUnauthorized: true,
-    },
-    headersTimeout: cfg.requestTimeoutMs,
-    bodyTimeout: cfg.requestTimeoutMs,
-  });
+  const ca = readFileSync(cfg.serverCa);
+  // One Pool per client certificate, made on first use (a single scenario uses one).
+  const pools = new Map<ClientScope, Pool>();
+  const poolOf = (scope: ClientScope): Pool => {
+    let pool = pools.get(scope);
+    if (!pool) {
+      const pair = cfg.clients[scope];
+      if (!pair) throw new Error(`${cfg.scenario} sends ${scope}-scope requests and the config has no ${scope} client certificate`);
+      pool = new Pool(cfg.origin, {
+        connections: cfg.connections,
+        pipelining: 1,
+        connect: { key: readFileSync(pair.key), cert: readFileSync(pair.cert), ca, servername: 'localhost', rejectUnauthorized: true },
+        headersTimeout: cfg.requestTimeoutMs,
+        bodyTimeout: cfg.requestTimeoutMs,
+      });
+      pools.set(scope, pool);
+    }
+    return pool;
+  };
+  const byOp = new Map<SingleOperation, { ok: number; errors: number; latencies: number[] }>();
+  const opStats = (op: SingleOperation) => {
+    let st = byOp.get(op);
+    if (!st) byOp.set(op, (st = { ok: 0, errors: 0, latencies: [] }));
+    return st;
+  };
 
   const t0 = performance.now();
   const warmEnd = t0 + cfg.warmupMs;
@@ -136,21 +166,23 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
         return;
       }
       const i = next++;
+      const s = mixed ? scenario.pick(i) : scenario;
+      const action = s.soapAction;
       let good = false;
       try {
-        const res = await pool.request({
-          path: scenario.path,
+        const res = await poolOf(s.client ?? 'esav').request({
+          path: s.path,
           method: 'POST',
           headers: {
             'content-type': 'text/xml; charset=utf-8',
             soapaction: `"${typeof action === 'string' ? action : action(i)}"`,
           },
-          body: scenario.body(i, data),
+          body: s.body(i, data),
         });
         const text = await res.body.text();
-        good = res.statusCode === expectStatus && scenario.check(text, i, data);
-        if (!good) fail(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
-        else responseBytes ??= Buffer.byteLength(text);
+        good = res.statusCode === (s.expectStatus ?? 200) && s.check(text, i, data);
+        if (!good) fail(`${mixed ? `${s.operation}: ` : ''}HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+        else if (!mixed) responseBytes ??= Buffer.byteLength(text);
       } catch (err) {
         fail(`${(err as Error).name}: ${(err as Error).message}`);
       }
@@ -164,6 +196,13 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
           latencies.push(done - start);
           perSecond[Math.min(seconds - 1, Math.floor((done - warmEnd) / 1000))]!++;
         } else errors++;
+        if (mixed) {
+          const st = opStats(s.operation);
+          if (good) {
+            st.ok++;
+            st.latencies.push(done - start);
+          } else st.errors++;
+        }
       }
     }
   }
@@ -172,7 +211,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   clearTimeout(warmTimer);
   clearTimeout(endTimer);
   endWindow();
-  await pool.close();
+  await Promise.all([...pools.values()].map((p) => p.close()));
 
   const sorted = Float64Array.from(latencies).sort();
   const sum = latencies.reduce((a, b) => a + b, 0);
@@ -195,6 +234,13 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
     perSecond,
     responseBytes,
     stoppedEarly,
+    byOperation: mixed
+      ? scenario.mix.map(({ operation }) => {
+          const st = byOp.get(operation) ?? { ok: 0, errors: 0, latencies: [] };
+          const sortedOp = Float64Array.from(st.latencies).sort();
+          return { operation, ok: st.ok, errors: st.errors, p50: percentile(sortedOp, 50), p99: percentile(sortedOp, 99) };
+        })
+      : undefined,
   };
 }
 

@@ -96,6 +96,30 @@ export function sampleTree(pid: number | undefined): CpuSample {
   return { self, app, db: dbProcesses ? db : undefined, appProcesses, dbProcesses };
 }
 
+/**
+ * pid (first) and its live descendants that are not PostgreSQL, nor below a PostgreSQL process:
+ * the gateway's primary and its node:cluster workers. Empty when pid is gone or /proc is missing.
+ */
+export function appPids(pid: number): number[] {
+  const stats = allStats();
+  if (!stats.some((s) => s.pid === pid)) return [];
+  const children = new Map<number, Stat[]>();
+  for (const s of stats) {
+    const list = children.get(s.ppid) ?? [];
+    list.push(s);
+    children.set(s.ppid, list);
+  }
+  const out = [pid];
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (isPostgres(s)) continue;
+    out.push(s.pid);
+    stack.push(...(children.get(s.pid) ?? []));
+  }
+  return out;
+}
+
 /** Busy CPU ms of the whole machine (every core), from the first line of /proc/stat. */
 export function systemBusyMs(): number | undefined {
   try {

@@ -1,8 +1,11 @@
 /** The bench's table on stdout and the generated section of BENCHMARKS.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
+import type { HandshakeResult } from './handshake.js';
+import type { MemoryFigures } from './memory.js';
+import { memoryCells, rssVerdicts, verdictWord, type MemoryVerdict } from './memoryReport.js';
 import type { CpuUse } from './procstat.js';
-import type { Bar, Operation, TargetName } from './scenarios.js';
+import { MEMORY_BAR, MIX_SEED, type Bar, type HandshakeTarget, type Operation, type TargetName } from './scenarios.js';
 
 export interface Row {
   scenario: string;
@@ -12,6 +15,22 @@ export interface Row {
   cpu: CpuUse;
   /** Gateway stdout lines during the measured window (gateway rows only). */
   gatewayLogLines?: number;
+  /** Resident size of the gateway's processes over the measured window (gateway rows only). */
+  memory?: MemoryFigures;
+}
+
+/** One handshake row: new mTLS connections per second against one target. */
+export interface HandshakeRow {
+  target: HandshakeTarget;
+  result: HandshakeResult;
+  cpu: CpuUse;
+  memory?: MemoryFigures;
+}
+
+/** A handshake row the run could not measure (no openssl on the machine). */
+export interface SkippedHandshake {
+  target: HandshakeTarget;
+  reason: string;
 }
 
 /** A row the run did not measure (today: a slot search in the gateway's 01:00-04:00 blackout). */
@@ -60,6 +79,14 @@ export interface Report {
   slots?: SlotFacts;
   gatewayProblems: string[];
   bars: Bar[];
+  handshakes: HandshakeRow[];
+  handshakesSkipped: SkippedHandshake[];
+  /** `openssl version` of the handshake reference. */
+  openssl?: string;
+  /** How often the gateway's resident size was sampled during its rows (ms). */
+  memoryEveryMs: number;
+  /** The command that made this run, with the settings it was given (`npm run bench` when none). */
+  command: string;
 }
 
 export const BEGIN = '<!-- bench:begin -->';
@@ -75,21 +102,28 @@ const OPERATION_LABEL: Record<Operation, string> = {
   deposit: 'deposit',
   state: 'state query',
   slots: 'slot search',
+  mixed: 'mixed workload',
+};
+
+const HANDSHAKE_LABEL: Record<HandshakeTarget, string> = {
+  gateway: 'gateway',
+  bare: 'bare node:https',
+  openssl: 'openssl s_server',
 };
 
 function label(r: Row | SkippedRow): string {
   return `${TARGET_LABEL[r.target]} (${r.operation})`;
 }
 
-const f0 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(0));
-const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(2));
-const cores = (n: number | undefined) => (n === undefined ? 'n/a' : n.toFixed(2));
-const fx = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(2)}x`);
+export const f0 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(0));
+export const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+export const cores = (n: number | undefined) => (n === undefined ? 'n/a' : n.toFixed(2));
+export const fx = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(2)}x`);
 /** Other processes busier than this during a window make its numbers suspect. */
 const OTHER_LOAD_WARNING = 0.2;
 
 function disturbed(report: Report): string[] {
-  return report.rows
+  return [...report.rows, ...report.handshakes.map((h) => ({ scenario: `handshake@${h.target}`, cpu: h.cpu }))]
     .filter((r) => (r.cpu.otherCores ?? 0) > OTHER_LOAD_WARNING)
     .map((r) => `other processes on the machine used ${cores(r.cpu.otherCores)} cores during ${r.scenario}: its numbers are disturbed, run again on a quiet machine`);
 }
@@ -129,7 +163,7 @@ export function barVerdict(report: Report, bar: Bar): BarVerdict {
   const ratio = gw.result.reqPerSec / echo.result.reqPerSec;
   const p99 = gw.result.p99;
   const reasons: string[] = [];
-  if (!(ratio >= bar.minRatio)) reasons.push(`throughput ${ratio.toFixed(2)}x of the echo < ${bar.minRatio.toFixed(1)}x`);
+  if (bar.minRatio !== undefined && !(ratio >= bar.minRatio)) reasons.push(`throughput ${ratio.toFixed(2)}x of the echo < ${bar.minRatio.toFixed(1)}x`);
   if (bar.maxP50Ms !== undefined && !(gw.result.p50 < bar.maxP50Ms)) reasons.push(`median ${gw.result.p50.toFixed(2)} ms >= ${bar.maxP50Ms} ms`);
   if (bar.maxP99Ms !== undefined && !(p99 < bar.maxP99Ms)) reasons.push(`p99 ${p99.toFixed(1)} ms >= ${bar.maxP99Ms} ms`);
   if (gw.result.errors > 0) reasons.push(`${gw.result.errors} errors`);
@@ -151,14 +185,24 @@ function ratios(report: Report, bar: Bar): { gwEcho?: number; gwBare?: number; e
   };
 }
 
-/** The bars whose operation this run measured on at least one target. */
+/** One bar per operation this run measured on at least one target (for the ratio lines). */
 function measuredBars(report: Report): Bar[] {
-  return report.bars.filter((b) => report.rows.some((r) => r.operation === b.operation));
+  const seen = new Set<Operation>();
+  return report.bars.filter((b) => report.rows.some((r) => r.operation === b.operation) && !seen.has(b.operation) && seen.add(b.operation));
 }
 
 function barStatement(b: Bar): string {
-  const latency = [b.maxP50Ms !== undefined && `median < ${b.maxP50Ms} ms`, b.maxP99Ms !== undefined && `p99 < ${b.maxP99Ms} ms`].filter(Boolean).join(', ');
-  return `${OPERATION_LABEL[b.operation]}: gateway >= ${b.minRatio.toFixed(1)}x the Express+soap echo throughput, ${latency} at ${b.connections} connections`;
+  const limits = [
+    b.minRatio !== undefined && `gateway >= ${b.minRatio.toFixed(1)}x the Express+soap echo throughput`,
+    b.maxP50Ms !== undefined && `median < ${b.maxP50Ms} ms`,
+    b.maxP99Ms !== undefined && `p99 < ${b.maxP99Ms} ms`,
+  ].filter(Boolean);
+  return `issue ${b.issue}, ${OPERATION_LABEL[b.operation]}: ${limits.join(', ')} at ${b.connections} connections${b.minRatio === undefined ? ' (the ratio to the echo is reported, not judged)' : ''}`;
+}
+
+/** What the gateway reached, next to a verdict. */
+function reached(v: BarVerdict): string {
+  return `gateway/echo ${fx(v.ratio)}, p99 ${f2(v.p99)} ms`;
 }
 
 function notEvaluated(v: BarVerdict): string {
@@ -169,7 +213,44 @@ function notEvaluated(v: BarVerdict): string {
 
 function verdictText(v: BarVerdict): string {
   if (v.met === undefined) return `not evaluated (${notEvaluated(v)})`;
-  return v.met ? 'MET' : `NOT MET (${v.reasons.join('; ')})`;
+  return v.met ? `MET (${reached(v)})` : `NOT MET (${v.reasons.join('; ')})`;
+}
+
+/** Issue 8's resident-size bar over every gateway row of this run (request rows and handshake@gateway). */
+export function memoryVerdicts(report: Report): MemoryVerdict[] {
+  const rows = [
+    ...report.rows.filter((r) => r.target === 'gateway').map((r) => ({ name: r.scenario, memory: r.memory })),
+    ...report.handshakes.filter((h) => h.target === 'gateway').map((h) => ({ name: 'handshake@gateway', memory: h.memory })),
+  ];
+  const other = report.settings.connections !== MEMORY_BAR.connections ? `the bar is at ${MEMORY_BAR.connections} connections, this run used ${report.settings.connections}` : undefined;
+  return rssVerdicts(rows, other);
+}
+
+/** The mix a mixed row actually sent (answers completed in the measured window), with each kind's latency. */
+export function mixText(result: LoadResult): string | undefined {
+  const by = result.byOperation;
+  if (!by) return undefined;
+  const n = by.reduce((a, o) => a + o.ok + o.errors, 0);
+  if (n === 0) return undefined;
+  return by
+    .map((o) => `${OPERATION_LABEL[o.operation]} ${(((o.ok + o.errors) / n) * 100).toFixed(1)}% (${o.ok + o.errors}; p50 ${f2(o.p50)} ms, p99 ${f2(o.p99)} ms${o.errors ? `, ${o.errors} errors` : ''})`)
+    .join(', ');
+}
+
+function handshakeRatios(report: Report): { gwOpenssl?: number; gwBare?: number; bareOpenssl?: number } {
+  const rate = (t: HandshakeTarget) => report.handshakes.find((h) => h.target === t)?.result.reqPerSec;
+  const gw = rate('gateway');
+  const bare = rate('bare');
+  const ossl = rate('openssl');
+  return {
+    gwOpenssl: gw !== undefined && ossl ? gw / ossl : undefined,
+    gwBare: gw !== undefined && bare ? gw / bare : undefined,
+    bareOpenssl: bare !== undefined && ossl ? bare / ossl : undefined,
+  };
+}
+
+function handshakeLabel(report: Report, t: HandshakeTarget): string {
+  return t === 'openssl' && report.openssl ? `openssl s_server (${report.openssl})` : HANDSHAKE_LABEL[t];
 }
 
 function slotDataText(f: SlotFacts): string {
@@ -183,7 +264,7 @@ function probeText(f: SlotFacts): string {
   return f.probe ? `${f.probe.slots} slots offered, ${f.probe.bytes}-byte answer` : (f.blackout ?? 'no probe');
 }
 
-function machineLine(report: Report): string {
+export function machineLine(report: Pick<Report, 'machine' | 'db'>): string {
   const m = report.machine;
   const durability = [report.db.fsync && `fsync ${report.db.fsync}`, report.db.synchronousCommit && `synchronous_commit ${report.db.synchronousCommit}`].filter(Boolean).join(', ');
   return (
@@ -192,7 +273,7 @@ function machineLine(report: Report): string {
   );
 }
 
-function workersText(report: Report): string {
+export function workersText(report: Pick<Report, 'gatewayWorkers'>): string {
   const w = report.gatewayWorkers;
   return w === undefined ? '?' : w <= 1 ? 'one process' : `${w} worker processes (node:cluster) and a primary`;
 }
@@ -206,7 +287,7 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query', slots: 'per slot search' };
+const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query', slots: 'per slot search', mixed: 'per request of the mix' };
 
 export function renderConsole(report: Report): string {
   const out: string[] = [];
@@ -223,9 +304,14 @@ export function renderConsole(report: Report): string {
   out.push('');
   for (const b of measuredBars(report)) {
     const q = ratios(report, b);
-    out.push(`${pad(`${OPERATION_LABEL[b.operation]}:`, 13)}gateway/echo ${fx(q.gwEcho)}   gateway/bare ${fx(q.gwBare)}   (echo/bare ${fx(q.echoBare)})`);
+    out.push(`${pad(`${OPERATION_LABEL[b.operation]}:`, 16)}gateway/echo ${fx(q.gwEcho)}   gateway/bare ${fx(q.gwBare)}   (echo/bare ${fx(q.echoBare)})`);
+  }
+  for (const r of report.rows) {
+    const mix = mixText(r.result);
+    if (mix) out.push(`${r.scenario} sent: ${mix}`);
   }
   for (const v of barVerdicts(report)) out.push(`bar ${barStatement(v.bar)}: ${verdictText(v)}`);
+  for (const v of memoryVerdicts(report)) out.push(`bar ${v.statement}: ${verdictWord(v)} (${v.detail})`);
   out.push('');
   out.push(`${pad('details', 34)}${pad('p90', 9, true)}${pad('p99.9', 9, true)}${pad('max', 9, true)}${pad('1-s min..max req/s', 21, true)}${pad('resp. B', 9, true)}${pad('cpu target', 12, true)}${pad('cpu pg', 9, true)}${pad('cpu load', 10, true)}${pad('cpu other', 11, true)}`);
   for (const r of report.rows) {
@@ -256,7 +342,74 @@ export function renderConsole(report: Report): string {
     for (const e of r.result.errorSamples) out.push(`${r.scenario}: error sample: ${e}`);
   }
   for (const p of report.gatewayProblems) out.push(`gateway log: ${p}`);
+  const mem = [...report.rows.filter((r) => r.memory).map((r) => ({ name: r.scenario, m: r.memory! })), ...report.handshakes.filter((h) => h.memory).map((h) => ({ name: `handshake@${h.target}`, m: h.memory! }))];
+  if (mem.length) {
+    out.push('');
+    out.push(`${pad('gateway RSS, MB (max)', 34)}${pad('primary', 10, true)}${pad('workers', 14, true)}${pad('total RSS', 11, true)}${pad('total PSS', 11, true)}`);
+    for (const { name, m } of mem) {
+      const [p, w, t, ps] = memoryCells(m);
+      out.push(`${pad(name, 34)}${pad(p!, 10, true)}${pad(w!, 14, true)}${pad(t!, 11, true)}${pad(ps!, 11, true)}`);
+    }
+  }
+  if (report.handshakes.length || report.handshakesSkipped.length) {
+    out.push('');
+    out.push(`${pad('handshakes (new mTLS connections)', 34)}${pad('conn/s', 10, true)}${pad('p50 ms', 10, true)}${pad('p99 ms', 10, true)}${pad('errors', 9, true)}${pad('cpu target', 12, true)}${pad('cpu load', 10, true)}${pad('cpu other', 11, true)}  negotiated`);
+    for (const h of report.handshakes) {
+      out.push(
+        `${pad(handshakeLabel(report, h.target), 34)}${pad(f0(h.result.reqPerSec), 10, true)}${pad(f2(h.result.p50), 10, true)}${pad(f2(h.result.p99), 10, true)}${pad(String(h.result.errors), 9, true)}` +
+          `${pad(cores(h.cpu.targetCores), 12, true)}${pad(cores(h.cpu.loadCores), 10, true)}${pad(cores(h.cpu.otherCores), 11, true)}  ${h.result.protocol ?? '?'} ${h.result.cipher ?? ''}`,
+      );
+    }
+    for (const k of report.handshakesSkipped) out.push(`${pad(handshakeLabel(report, k.target), 34)}   ${k.reason.toUpperCase()}`);
+    const q = handshakeRatios(report);
+    out.push(`handshakes: gateway/openssl ${fx(q.gwOpenssl)}   gateway/bare ${fx(q.gwBare)}   (bare/openssl ${fx(q.bareOpenssl)})`);
+    for (const h of report.handshakes) {
+      for (const f of h.result.probeFailures) out.push(`handshake@${h.target}: PROBE FAILED: ${f}`);
+      if (h.result.warmupErrors) out.push(`handshake@${h.target}: ${h.result.warmupErrors} errors during warm-up`);
+      if (h.result.stoppedEarly) out.push(`handshake@${h.target}: stopped early: ${h.result.stoppedEarly}`);
+      for (const e of h.result.errorSamples) out.push(`handshake@${h.target}: error sample: ${e}`);
+    }
+  }
   return out.join('\n');
+}
+
+function renderMemoryMd(report: Report, out: string[]): void {
+  const mem = [
+    ...report.rows.filter((r) => r.memory).map((r) => ({ name: label(r), m: r.memory! })),
+    ...report.handshakes.filter((h) => h.memory).map((h) => ({ name: 'gateway (handshakes)', m: h.memory! })),
+  ];
+  if (!mem.length) return;
+  out.push('');
+  out.push(`### Memory (issue ${MEMORY_BAR.issue})`);
+  out.push('');
+  out.push(`Resident size of the gateway's node processes during each gateway row (largest value over the measured window, sampled every ${report.memoryEveryMs} ms; MB = 10^6 bytes):`);
+  out.push('');
+  out.push('| gateway row | primary RSS MB | each worker RSS MB | total RSS MB | total PSS MB |');
+  out.push('|---|---:|---:|---:|---:|');
+  for (const { name, m } of mem) out.push(`| ${name} | ${memoryCells(m).join(' | ')} |`);
+}
+
+function renderHandshakesMd(report: Report, out: string[]): void {
+  if (!report.handshakes.length && !report.handshakesSkipped.length) return;
+  const s = report.settings;
+  out.push('');
+  out.push('### Handshakes (issue 8)');
+  out.push('');
+  out.push(`New mTLS connections per second (full handshake with the client certificate, no resumption, one GET, close), ${s.connections} connectors, ${s.seconds} s after ${s.warmupSeconds} s of warm-up:`);
+  out.push('');
+  out.push('| target | connections/s | p50 ms | p99 ms | errors | 1-s min..max | CPU target | CPU load gen. | CPU other | negotiated |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const h of report.handshakes) {
+    const ps = h.result.perSecond;
+    out.push(
+      `| ${handshakeLabel(report, h.target)} | ${f0(h.result.reqPerSec)} | ${f2(h.result.p50)} | ${f2(h.result.p99)} | ${h.result.errors} | ${Math.min(...ps)}..${Math.max(...ps)} | ${cores(h.cpu.targetCores)} | ${cores(h.cpu.loadCores)} | ${cores(h.cpu.otherCores)} | ${h.result.protocol ?? '?'} ${h.result.cipher ?? ''} |`,
+    );
+  }
+  for (const k of report.handshakesSkipped) out.push(`| ${handshakeLabel(report, k.target)} | **${k.reason}** | - | - | - | - | - | - | - | - |`);
+  out.push('');
+  const q = handshakeRatios(report);
+  out.push(`- Ratios (connections/s): gateway/openssl **${fx(q.gwOpenssl)}**, gateway/bare **${fx(q.gwBare)}** (bare/openssl ${fx(q.bareOpenssl)}).`);
+  for (const h of report.handshakes) for (const f of h.result.probeFailures) out.push(`- **Probe failed** on ${handshakeLabel(report, h.target)}: ${f}.`);
 }
 
 export function renderMarkdown(report: Report): string {
@@ -267,7 +420,7 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   out.push('## Latest run');
   out.push('');
-  out.push(`- Command: \`npm run bench\` (${s.seconds} s measured per row after ${s.warmupSeconds} s of warm-up, ${s.connections} connections)`);
+  out.push(`- Command: \`${report.command}\` (${s.seconds} s measured per row after ${s.warmupSeconds} s of warm-up, ${s.connections} connections)`);
   out.push(`- Date: ${report.date.toISOString()}`);
   out.push(`- Machine: ${machineLine(report)}`);
   out.push(`- Gateway: ${workersText(report)}; log level \`${s.logLevel}\` (stdout piped to the bench and drained, as a log shipper would)`);
@@ -284,11 +437,19 @@ export function renderMarkdown(report: Report): string {
     out.push(`- Ratios, ${OPERATION_LABEL[b.operation]} (throughput): gateway/echo **${fx(q.gwEcho)}**, gateway/bare **${fx(q.gwBare)}** (echo/bare ${fx(q.echoBare)}).`);
   }
   out.push('');
-  out.push('**Bars** (from the issue):');
+  out.push('**Bars** (from the issues):');
   out.push('');
   for (const v of barVerdicts(report)) {
-    const verdict = v.met === undefined ? `**not evaluated** by this run${v.reasons.length ? ` (${notEvaluated(v)})` : ''}` : v.met ? '**MET**' : `**NOT MET**: ${v.reasons.join('; ')}`;
+    const verdict = v.met === undefined ? `**not evaluated** by this run${v.reasons.length ? ` (${notEvaluated(v)})` : ''}` : v.met ? `**MET** (${reached(v)})` : `**NOT MET**: ${v.reasons.join('; ')}`;
     out.push(`- ${barStatement(v.bar)}: ${verdict}.`);
+  }
+  for (const v of memoryVerdicts(report)) out.push(`- ${v.statement}: **${verdictWord(v)}** (${v.detail}).`);
+  const mixes = report.rows.map((r) => ({ r, mix: mixText(r.result) })).filter((x) => x.mix);
+  if (mixes.length) {
+    out.push('');
+    out.push('Mix actually sent (answers of the measured window; the p50/p99 of each kind inside the mix):');
+    out.push('');
+    for (const { r, mix } of mixes) out.push(`- ${label(r)}: ${mix}.`);
   }
   out.push('');
   out.push('| details | p90 ms | p99.9 ms | max ms | 1-s min..max req/s | response bytes | CPU target | CPU PostgreSQL | CPU load gen. | CPU other |');
@@ -311,15 +472,26 @@ export function renderMarkdown(report: Report): string {
   if (report.slots) {
     out.push(`\nSlot search data: ${slotDataText(report.slots)}. Probe search (setup, cold): ${probeText(report.slots)}. Searches the gateway recorded for the bench operator during the run: ${report.db.slotSearches ?? 'n/a'}.`);
   }
+  renderMemoryMd(report, out);
+  renderHandshakesMd(report, out);
   out.push('');
   out.push('### How it was measured');
   out.push('');
-  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, then every slot search; bare, echo, gateway), while the other targets sit idle.');
+  out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, every slot search, every mixed row; bare, echo, gateway; then the handshake rows: gateway, bare, openssl), while the other targets sit idle.');
   out.push(`- Load: undici \`Pool\`, ${s.connections} keep-alive mTLS connections, pipelining 1, a closed loop (each connection sends its next request when the answer is read). ${s.warmupSeconds} s warm-up not counted, then ${s.seconds} s measured; a request counts in the window it completes in. req/s and latencies count successful answers only.`);
   out.push('- Deposit: the same v1 `deposerSignalisation` envelope every time (`depositXml(V1, \'ETH-BENCH-1\')`, with its ETH_ENTREPRISE catalogue form and no external reference, so every gateway deposit inserts a new ticket and its first event), `SOAPAction: "urn:fr:esav:signalisation:v1#deposerSignalisation"`. An error is a non-200 status, a SOAP fault, or an answer without a well-formed `referenceSignalisation`.');
   out.push(`- State query: v1 \`consulterEtatSignalisation\`, \`SOAPAction: "urn:fr:esav:signalisation:v1#consulterEtatSignalisation"\`, request i asking for reference i mod ${report.stateReferences} of the ${report.stateReferences} tickets the setup deposited on the gateway (same client certificate) before the first row; every target gets the same requests. An error is a non-200 status, a SOAP fault, or an answer without an \`etat\` of the v1 enumeration and the queried \`referenceSignalisation\`. The state rows run after the deposit rows, so the gateway's tickets table then holds every ticket deposited during the run.`);
   out.push(
     `- Slot search: rdv-ftth \`rechercheCreneauxLibres\` on \`/ws/rdv-ftth/v1\` with the bench operator's ftth-scope certificate (\`esav cert issue --scope ftth\`), \`SOAPAction: ""\`, the Interop'Fibre envelope (root qualified, children unqualified, an \`EnteteType\` header with sirenOC = the caller's SIREN and sirenOI = 411111112): type S, FTTH_ACCES, GP, zone ${report.slots?.zone ?? '75056'}, the same request every time, over the window from the next Monday 00:00 Paris to 14 days later (always in the future, so the answer does not depend on when the bench runs). Data: technicians loaded with \`esav planning load\`, then about 30% of each one's working time in the window booked as CONFIRME 2-hour appointments inserted straight in PostgreSQL on aligned windows picked by a seeded shuffle (never overlapping). Each gateway search computes the free windows and records its 10-minute hold (an insert). An error is a non-200 status, a SOAP fault, or an answer without a \`listeCreneau\` holding at least one \`occCreneau\`. The gateway refuses searches from 01:00 to 04:00 Paris time: a slot row that would run then is reported "not measured: blackout", not counted as errors.`,
+  );
+  out.push(
+    `- Mixed workload: per request, a seeded draw (\`prng(${MIX_SEED})\` of test/support/load.ts, so every run and every target gets the same sequence) of 60% state queries, 25% deposits and 15% slot searches, each the same request and the same check as in its own row (each with its own client certificate: one undici Pool per certificate, ${s.connections} requests in flight in all); the peers answer each kind as in its row. Its ratio to the echo is reported; its p99 is held to the issue's 25 ms.`,
+  );
+  out.push(
+    `- Memory: the resident set size (VmRSS of /proc/<pid>/status) of every gateway node process (the primary and its workers, not its PostgreSQL), sampled every ${report.memoryEveryMs} ms over each gateway row's measured window. The bar (< ${MEMORY_BAR.maxRssMB} MB, MB = 10^6 bytes) is judged both per process (largest RSS of one process) and for the processes together (largest sum at one sample); the sum counts the pages they share (node's code) once per process, so the PSS sum (/proc/<pid>/smaps_rollup, shared pages split between them) is shown next to it. The soak (below) checks that it does not grow.`,
+  );
+  out.push(
+    '- Handshakes: a Node load process (`tls.connect`, the bench\'s esav client certificate, no session offered so nothing is resumed) runs 16 connectors in a closed loop; each opens a new connection, does the full mTLS handshake, sends `GET /bench-handshake.txt` with `Connection: close`, reads the answer and closes. A connection counts when an HTTP status line comes back (the server accepted the certificate: a Node server checks it after the handshake and destroys a refused connection without an alert, so a completed client handshake alone does not tell); the gateway and the bare peer answer 404, openssl the file. Before each row, probes check that the target answers the bench\'s certificate and refuses a connection without one and one with a certificate of another CA. Same warm-up and window as the other rows. Targets: the gateway, the bare node:https peer, and `openssl s_server` with the same server certificate and key and the same client CA (`-Verify 1 -verify_return_error -min_protocol TLSv1.2 -no_ticket -no_cache -WWW`: one process, one connection at a time). The load generator\'s own handshakes (an RSA signature with the client key per connection) take most of a core: see its CPU column.',
   );
   out.push('- All: `Content-Type: text/xml; charset=utf-8`.');
   out.push('- TLS: all three targets use the gateway\'s server certificate and key, require a client certificate signed by the client CA (`requestCert`, `rejectUnauthorized`), TLS 1.2 minimum, no session tickets or cache. The client certificates are issued by `esav cert issue` (scope esav for deposits and state queries, ftth for the slot search).');
@@ -331,112 +503,37 @@ export function renderMarkdown(report: Report): string {
   return out.join('\n');
 }
 
+/**
+ * What a missing BENCHMARKS.md starts with. The hand-written part (what each figure is, how it is
+ * measured, the bars) lives in the file itself, in git: not repeated here, where it would drift.
+ */
 const HUMAN_PART = `# Benchmarks
 
-How fast the gateway files a signalisation (\`deposerSignalisation\`), answers a state query
-(\`consulterEtatSignalisation\`) and searches free FTTH appointment slots (rdv-ftth
-\`rechercheCreneauxLibres\`), compared with two peers on the same machine and the same mutual-TLS
-settings, all in one run:
-
-- **bare node:https**: the floor, TLS and HTTP only, fixed answers (one process);
-- **Express + node-soap echo**: what a stock Node SOAP server costs, the same WSDL, fixed-shape
-  answers, no validation and no database (one process);
-- **gateway**: the real thing, \`esav serve\` as deployed: a primary and \`ESAV_WORKERS\` worker
-  processes (node:cluster; default one per core, so 2 on a 2-core machine), identity from the
-  client certificate, XML safety checks, libxml2 parse and XSD validation, then PostgreSQL: a
-  deposit is an insert committed with fsync (concurrent deposits share one commit), a state query
-  one indexed read, a slot search one read of the zone's technicians and bookings, the free
-  windows computed in the worker and its 10-minute hold inserted. One log line per request.
-
-## Running it
-
-\`\`\`
-npm run bench                     # 2 s warm-up + 10 s per row, 16 connections, 9 rows
-BENCH_SECONDS=5 npm run bench     # shorter
-BENCH_SCENARIOS=state@gateway npm run bench   # one row (the bars need the echo row too)
-\`\`\`
-
-The run makes a temporary folder, starts the gateway (\`esav serve\`, embedded PostgreSQL unless
-\`DATABASE_URL\` is set), sets its data up with the \`esav\` CLI, deposits 64 tickets with the bench's
-client certificate (the state query reads them round-robin), makes the slot search's data (below),
-starts the peers, measures every deposit row (bare, echo, gateway), then every state row, then
-every slot row, prints a table, rewrites the generated part of this file (between the bench
-markers below) and removes everything it started (also on Ctrl-C, and after an overall timeout). Exit code 1 when a target does not start or any row has
-errors (a non-200, a SOAP fault, an answer that is not the expected one).
-
-Settings: \`BENCH_SECONDS\` (10), \`BENCH_WARMUP_SECONDS\` (2), \`BENCH_CONNECTIONS\` (16; the bars are
-only evaluated at 16), \`BENCH_SCENARIOS\` (comma-separated, among \`deposit@bare\`, \`deposit@echo\`,
-\`deposit@gateway\`, \`state@bare\`, \`state@echo\`, \`state@gateway\`, \`slots@bare\`, \`slots@echo\`,
-\`slots@gateway\`),
-\`BENCH_LOG_LEVEL\` (\`info\`, as in production: one line per request, included in the measure; \`warn\`
-is refused, since the bench reads the gateway's port from its info-level "listening" line),
-\`BENCH_WRITE=0\` (leave this file alone),
-\`BENCH_ENFORCE=1\` (exit 1 when a bar is not met), \`BENCH_GATEWAY_CPU_PROF=<dir>\` (CPU profile of
-the gateway under load, one \`<dir>/gateway-<pid>.cpuprofile\` per gateway process, written when it
-stops), \`BENCH_GATEWAY_NODE_OPTIONS\` (other node flags for the gateway only). \`ESAV_WORKERS\` is
-passed through to the gateway.
-
-Scenarios live in \`bench/scenarios.ts\`: \`{ name, operation, target, path, body(i, data),
-soapAction, check(body, i, data) }\`; \`data.references\` holds the references of the tickets the
-setup deposited, \`data.slots\` the slot search's zone and window. A mixed workload is one more
-entry; data it needs goes in the setup in \`bench/run.ts\`.
-
-## The slot search
-
-\`slots@*\` send the same \`rechercheCreneauxLibres\` every time, as an Interop'Fibre client does (root
-element qualified, children unqualified, an \`EnteteType\` header with sirenOC = the bench operator's
-SIREN and sirenOI = 411111112, \`SOAPAction: ""\`), with an ftth-scope certificate issued by
-\`esav cert issue --scope ftth\`: type S, FTTH_ACCES, GP, zone 75056, from the next Monday 00:00
-Paris to 14 days later. That window is always 1 to 7 days ahead, so the answer does not depend on
-when the bench runs. Its data: 20 technicians in 75056 (types S,E, Monday to Friday, 08:00-18:00)
-loaded with \`esav planning load\`, then 30% of each one's working time in the window booked
-straight in PostgreSQL: 15 CONFIRME 2-hour appointments per technician on the aligned windows
-(08:00, 10:00, ... 16:00) of its 10 working days, picked by a seeded shuffle (the same on every
-run, never overlapping). The gateway then offers 170 slots (17 starts a day, :00 and :30), a
-~29 KB answer. The setup makes one search first: the bare peer replays that answer's bytes; the
-echo (node-soap serving \`wsdl/rdv-ftth/v1/plan-charge-sav-ftth.wsdl\`) returns a fixed list of 3
-slots, so its answer is ~1 KB.
-
-The gateway refuses slot searches from 01:00 to 04:00 Paris time. A run in that interval says so
-and reports the slot rows as "not measured: blackout" (not as errors, and the slot bar is then not
-evaluated); so does a slot row that would still be running at 01:00.
-
-## The bars
-
-From the issue, at 16 keep-alive mTLS connections:
-
-- deposit: gateway throughput >= 1.0x the Express+soap echo's deposit throughput, p99 < 25 ms;
-- state query: gateway throughput >= 2.0x the Express+soap echo's state throughput, p99 < 25 ms;
-- slot search (14 days, 20 technicians, 30% booked): gateway median < 5 ms and throughput >= 1.0x
-  the Express+soap echo's slot throughput. In a closed loop of 16 connections, a median under 5 ms
-  means about 16 / 5 ms = 3,200 searches a second or more.
-
-The generated section says, for the latest run, whether each is met.
-
-## Reading the numbers
-
-On a 2-core machine the load generator, the target and (for the gateway) PostgreSQL share the same
-two cores, and the gateway's two workers compete with its own PostgreSQL: compare rows within one
-run, not runs across machines. Run-to-run spread on the 2-core VM is large (the echo's state row
-alone has measured from ~2,600 to ~4,600 req/s in runs of the same day): read the ratios within
-one run, and look at the "CPU other" column, which flags other work on the machine (tests,
-builds) during a row. The CPU columns count every node process of a target (the gateway's primary
-and workers) as "target" and the embedded PostgreSQL's processes separately.
-
+(The hand-written part of this file is missing: restore it from git, \`git checkout -- BENCHMARKS.md\`.)
 `;
 
-/** Replaces the generated section of BENCHMARKS.md, keeping everything outside the markers. */
-export function writeBenchmarksMd(path: string, generated: string): void {
+/**
+ * Replaces one generated part of BENCHMARKS.md (from `begin` to `end`, markers included, which
+ * `generated` must carry), keeping everything else: the hand-written text and the other part (a
+ * normal run leaves the last soak figure alone, and a soak the last run's). A missing part is
+ * appended.
+ */
+export function writeGeneratedPart(path: string, generated: string, begin = BEGIN, end = END): void {
   if (!existsSync(path)) {
     writeFileSync(path, `${HUMAN_PART}\n${generated}\n`);
     return;
   }
   const text = readFileSync(path, 'utf8');
-  const b = text.indexOf(BEGIN);
-  const e = text.indexOf(END, b);
+  const b = text.indexOf(begin);
+  const e = b < 0 ? -1 : text.indexOf(end, b);
   if (b < 0 || e < 0) {
     writeFileSync(path, `${text.replace(/\s*$/, '')}\n\n${generated}\n`);
     return;
   }
-  writeFileSync(path, text.slice(0, b) + generated + text.slice(e + END.length));
+  writeFileSync(path, text.slice(0, b) + generated + text.slice(e + end.length));
+}
+
+/** Replaces the generated section of the latest run. */
+export function writeBenchmarksMd(path: string, generated: string): void {
+  writeGeneratedPart(path, generated, BEGIN, END);
 }

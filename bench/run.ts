@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: the gateway's deposit and state-query throughput and latency against two peers
- * on the same mTLS settings, in one run, loopback only. Every target and the load generator is its
- * own process (the gateway: a primary and its node:cluster workers, ESAV_WORKERS).
+ * `npm run bench`: the gateway's deposit, state-query, slot-search and mixed throughput and latency
+ * against two peers on the same mTLS settings, its resident size under that load, and new mTLS
+ * connections per second against the bare peer and `openssl s_server`, in one run, loopback only.
+ * Every target and the load generator is its own process (the gateway: a primary and its
+ * node:cluster workers, ESAV_WORKERS).
  *
  *   1. temp folder; the real gateway (`esav serve`, embedded PostgreSQL unless DATABASE_URL is set)
  *   2. data through the real CLI: operator, prestation, client certificate; then STATE_REFERENCES
@@ -11,14 +13,20 @@
  *      booked straight in PostgreSQL, and one probe search whose answer the bare peer replays
  *   3. peers: bare node:https (fixed answers) and Express + node-soap echo of the v1 and rdv-ftth WSDLs
  *   4. per scenario (bench/scenarios.ts), a fresh load process: warm-up, then the measured window
+ *      (the gateway's RSS sampled meanwhile, bench/memory.ts); then per handshake row a fresh
+ *      bench/handshake.js process against the gateway, the bare peer and openssl s_server
  *   5. table on stdout, generated section of BENCHMARKS.md rewritten
+ *   Soak mode (BENCH_SOAK_SECONDS=<s>, or `run.js --soak`: 600 s): steps 1-2, then only the mixed
+ *   workload on the gateway for that long, RSS every few seconds (bench/soak.ts), written to the
+ *   soak's own generated part of BENCHMARKS.md.
  *   6. every child stopped and the temp folder removed, on success, error, SIGINT or timeout
  *
  * Settings (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (16),
  * BENCH_SCENARIOS (comma-separated names, default all), BENCH_LOG_LEVEL (info),
  * BENCH_GATEWAY_NODE_OPTIONS (node flags for the gateway only), BENCH_GATEWAY_CPU_PROF=<dir>
  * (CPU profile of the gateway under load, written to <dir> when it stops; see bench/cpu-profile.ts),
- * BENCH_WRITE=0 (do not touch BENCHMARKS.md), BENCH_ENFORCE=1 (exit 1 when a bar is not met).
+ * BENCH_WRITE=0 (do not touch BENCHMARKS.md), BENCH_ENFORCE=1 (exit 1 when a bar is not met),
+ * BENCH_SOAK_SECONDS (soak mode), BENCH_SOAK_WARMUP_SECONDS (30), BENCH_SOAK_SAMPLE_SECONDS (5).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +44,10 @@ import https from 'node:https';
 import { soapPost } from '../test/support/http.js';
 import {
   BARS,
+  HANDSHAKE_TARGETS,
+  handshakeRowName,
+  isMixed,
+  scenarioByName,
   BENCH_PRESTATION,
   BENCH_SIREN,
   DEPOSIT_ACTION,
@@ -55,14 +67,32 @@ import {
   isSlotAnswer,
   slotCount,
   slotSearchXml,
+  type HandshakeTarget,
   type Scenario,
   type SlotQuery,
   type TargetName,
 } from './scenarios.js';
 import type { LoadConfig, LoadResult } from './load.js';
+import type { HandshakeConfig, HandshakeResult } from './handshake.js';
 import { benchPki, type BenchPki } from './tls.js';
 import { cpuUse, sampleWindow, type CpuUse, type WindowSample } from './procstat.js';
-import { barVerdicts, renderConsole, renderMarkdown, writeBenchmarksMd, type Report, type Row, type SkippedRow, type SlotFacts } from './report.js';
+import { MemorySampler, MB, type MemoryFigures, type MemorySample } from './memory.js';
+import { opensslVersion, startOpensslServer } from './openssl.js';
+import { renderSoakConsole, renderSoakMarkdown, soakVerdicts, SOAK_BEGIN, SOAK_END, type SoakReport } from './soak.js';
+import {
+  barVerdicts,
+  memoryVerdicts,
+  renderConsole,
+  renderMarkdown,
+  writeBenchmarksMd,
+  writeGeneratedPart,
+  type HandshakeRow,
+  type Report,
+  type Row,
+  type SkippedHandshake,
+  type SkippedRow,
+  type SlotFacts,
+} from './report.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -85,7 +115,13 @@ const SETTINGS = {
   write: process.env.BENCH_WRITE !== '0',
   enforce: process.env.BENCH_ENFORCE === '1',
   only: process.env.BENCH_SCENARIOS ? process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+  /** Soak mode: seconds of mixed load on the gateway (0: a normal run). */
+  soakSeconds: process.argv.includes('--soak') && !process.env.BENCH_SOAK_SECONDS ? 600 : intEnv('BENCH_SOAK_SECONDS', 0, 0, 24 * 3600),
+  soakWarmupSeconds: intEnv('BENCH_SOAK_WARMUP_SECONDS', 30, 0, 600),
+  soakSampleSeconds: intEnv('BENCH_SOAK_SAMPLE_SECONDS', 5, 1, 60),
 };
+/** The gateway's RSS during each gateway row: sampled this often. */
+const ROW_MEMORY_EVERY_MS = 500;
 // spawnGateway finds the port in the info-level "e-SAV gateway listening" line: quieter levels
 // would hide it (and production logs every request at info anyway).
 if (!['trace', 'debug', 'info'].includes(SETTINGS.logLevel)) {
@@ -281,45 +317,60 @@ interface Target {
   child: ChildProcess;
 }
 
-interface Measured {
-  result: LoadResult;
+interface Measured<R extends LoadResult = LoadResult> {
+  result: R;
   cpu: CpuUse;
   gatewayLogLines?: number;
+  /** The gateway's resident size over the measured window (gateway rows). */
+  memory?: MemoryFigures;
 }
 
-async function measure(s: Scenario, target: Target, pki: BenchPki, gwLog: GatewayLog | undefined, references: string[], slots: SlotQuery | undefined): Promise<Measured> {
-  const cfg: LoadConfig = {
-    scenario: s.name,
-    origin: `https://127.0.0.1:${target.port}`,
-    clientKey: pki.clientKey,
-    clientCert: pki.clientCert,
-    serverCa: pki.serverCa,
-    connections: SETTINGS.connections,
-    warmupMs: SETTINGS.warmupSeconds * 1000,
-    durationMs: SETTINGS.seconds * 1000,
-    maxRequests: SETTINGS.maxRequests,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    references: s.needsReferences ? references : undefined,
-    slots: s.needsSlots ? slots : undefined,
-  };
-  const child = forkBench('load.js', [JSON.stringify(cfg)], 'inherit');
-  const m: Managed = { name: `load ${s.name}`, child, graceMs: 3000 };
+/** What a load process runs against: its process (CPU and, for the gateway, RSS are read from its tree). */
+interface LoadTarget {
+  label: string;
+  child: ChildProcess;
+  gateway: boolean;
+}
+
+/**
+ * Runs one load process (load.js or handshake.js) to its result: CPU over its measured window
+ * (between its measure-start and measure-end messages), and for the gateway its stdout lines and
+ * the RSS of its processes, sampled every `memoryEveryMs` over the same window.
+ */
+async function runLoad<R extends LoadResult>(
+  name: string,
+  module: string,
+  cfg: { warmupMs: number; durationMs: number },
+  target: LoadTarget,
+  gwLog: GatewayLog | undefined,
+  memoryEveryMs: number,
+  onMemory?: (s: MemorySample) => void,
+): Promise<Measured<R>> {
+  const child = forkBench(module, [JSON.stringify(cfg)], 'inherit');
+  const m: Managed = { name: `load ${name}`, child, graceMs: 3000 };
   managed.push(m);
   const errTail = tail(child);
   const budget = cfg.warmupMs + cfg.durationMs + REQUEST_TIMEOUT_MS + 30_000;
   let startSample: { t: number; cpu: WindowSample; lines: number } | undefined;
   let cpu: CpuUse = {};
   let lines: number | undefined;
+  let sampler: MemorySampler | undefined;
+  let memory: MemoryFigures | undefined;
   try {
-    const result = await new Promise<LoadResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load generator for ${s.name} still running after ${budget} ms`)), budget);
-      child.on('message', (msg: { type: string; result?: LoadResult }) => {
+    const result = await new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`load generator for ${name} still running after ${budget} ms`)), budget);
+      child.on('message', (msg: { type: string; result?: R }) => {
         if (msg.type === 'measure-start') {
           startSample = { t: performance.now(), cpu: sampleWindow(target.child.pid, child.pid), lines: gwLog?.lines ?? 0 };
+          if (target.gateway) {
+            sampler = new MemorySampler(target.child.pid!, memoryEveryMs, onMemory);
+            sampler.start();
+          }
         } else if (msg.type === 'measure-end' && startSample) {
           const wall = performance.now() - startSample.t;
           cpu = cpuUse(startSample.cpu, sampleWindow(target.child.pid, child.pid), wall);
           if (gwLog) lines = gwLog.lines - startSample.lines;
+          memory = sampler?.stop();
         } else if (msg.type === 'result' && msg.result) {
           clearTimeout(timer);
           resolve(msg.result);
@@ -327,15 +378,67 @@ async function measure(s: Scenario, target: Target, pki: BenchPki, gwLog: Gatewa
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`load generator for ${s.name} exited (${code ?? signal}) without a result:\n${errTail.join('\n')}`));
+        reject(new Error(`load generator for ${name} exited (${code ?? signal}) without a result:\n${errTail.join('\n')}`));
       });
-      target.child.once('exit', (code, signal) => reject(new Error(`${target.label} exited (${code ?? signal}) during ${s.name}`)));
+      target.child.once('exit', (code, signal) => reject(new Error(`${target.label} exited (${code ?? signal}) during ${name}`)));
     });
-    return { result, cpu, gatewayLogLines: lines };
+    return { result, cpu, gatewayLogLines: lines, memory };
   } finally {
+    sampler?.stop();
     await stop(m);
     managed.splice(managed.indexOf(m), 1);
   }
+}
+
+/** The bench's client certificates, by scope, for a load process. */
+function clientPairs(pki: BenchPki, ftthPki: BenchPki | undefined): LoadConfig['clients'] {
+  return { esav: { key: pki.clientKey, cert: pki.clientCert }, ...(ftthPki ? { ftth: { key: ftthPki.clientKey, cert: ftthPki.clientCert } } : {}) };
+}
+
+function measure(
+  s: Scenario,
+  target: Target,
+  clients: LoadConfig['clients'],
+  serverCa: string,
+  gwLog: GatewayLog | undefined,
+  references: string[],
+  slots: SlotQuery | undefined,
+  timing: { warmupSeconds: number; seconds: number; memoryEveryMs: number; onMemory?: (s: MemorySample) => void } = { ...SETTINGS, memoryEveryMs: ROW_MEMORY_EVERY_MS },
+): Promise<Measured> {
+  const cfg: LoadConfig = {
+    scenario: s.name,
+    origin: `https://127.0.0.1:${target.port}`,
+    clients,
+    serverCa,
+    connections: SETTINGS.connections,
+    warmupMs: timing.warmupSeconds * 1000,
+    durationMs: timing.seconds * 1000,
+    maxRequests: SETTINGS.maxRequests,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    references: s.needsReferences ? references : undefined,
+    slots: s.needsSlots ? slots : undefined,
+  };
+  return runLoad(s.name, 'load.js', cfg, { label: target.label, child: target.child, gateway: target.name === 'gateway' }, gwLog, timing.memoryEveryMs, timing.onMemory);
+}
+
+/** A handshake row: new mTLS connections per second against port (the target's process: child). */
+function measureHandshake(t: HandshakeTarget, port: number, child: ChildProcess, pki: BenchPki, gwLog: GatewayLog | undefined): Promise<Measured<HandshakeResult>> {
+  const cfg: HandshakeConfig = {
+    target: t,
+    port,
+    clientKey: pki.clientKey,
+    clientCert: pki.clientCert,
+    serverCa: pki.serverCa,
+    // The server's own pair: signed by the server CA, which no target trusts for clients.
+    wrongKey: pki.serverKey,
+    wrongCert: pki.serverCert,
+    connections: SETTINGS.connections,
+    warmupMs: SETTINGS.warmupSeconds * 1000,
+    durationMs: SETTINGS.seconds * 1000,
+    maxConnections: SETTINGS.maxRequests,
+    timeoutMs: 10_000,
+  };
+  return runLoad<HandshakeResult>(handshakeRowName(t), 'handshake.js', cfg, { label: t, child, gateway: t === 'gateway' }, gwLog, ROW_MEMORY_EVERY_MS);
 }
 
 interface DbFacts {
@@ -539,13 +642,24 @@ async function probeSlots(port: number, pki: BenchPki, q: SlotQuery): Promise<{ 
 
 // ---------------------------------------------------------------- the run
 
-async function main(): Promise<number> {
-  const scenarios = SETTINGS.only ? SCENARIOS.filter((s) => SETTINGS.only!.includes(s.name)) : SCENARIOS;
-  if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matches none of ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const needs = new Set(scenarios.map((s) => s.target));
-  const needsSlots = scenarios.some((s) => s.needsSlots);
-  const started = new Date();
+/** The gateway with its data, ready for the load (steps 1 and 2). */
+interface Setup {
+  env: NodeJS.ProcessEnv;
+  dbUrl: string;
+  external: boolean;
+  gw: { child: ChildProcess; port: number };
+  gwLog: GatewayLog;
+  pki: BenchPki;
+  pkiJson: string;
+  ftthPki?: BenchPki;
+  references: string[];
+  slotQuery?: SlotQuery;
+  slotFacts?: SlotFacts;
+  slotAnswerFile?: string;
+}
 
+/** Starts the gateway as ops run it and makes the data the load needs, through its CLI. */
+async function setUp(needs: { references: boolean; slots: boolean }): Promise<Setup> {
   tmpDir = mkdtempSync(join(os.tmpdir(), 'esav-bench-'));
   // As root the embedded PostgreSQL runs as 'postgres', which must be able to enter the folder.
   chmodSync(tmpDir, 0o755);
@@ -608,43 +722,84 @@ async function main(): Promise<number> {
   const pki = benchPki(certsDir, clientDir);
   const pkiJson = join(tmpDir, 'pki.json');
   writeFileSync(pkiJson, JSON.stringify(pki));
-  const references = scenarios.some((s) => s.needsReferences) ? await depositTickets(gw.port, pki, STATE_REFERENCES) : [];
+  const references = needs.references ? await depositTickets(gw.port, pki, STATE_REFERENCES) : [];
   if (references.length) console.log(`bench: deposited ${references.length} tickets for the state query (${references[0]}, ...)`);
 
   // The slot search: its certificate, planning and bookings, and one probe search.
-  let slotQuery: SlotQuery | undefined;
-  let slotFacts: SlotFacts | undefined;
-  let slotAnswerFile: string | undefined;
-  let ftthPki: BenchPki | undefined;
-  if (needsSlots) {
+  const setup: Setup = { env, dbUrl, external, gw, gwLog, pki, pkiJson, references };
+  if (needs.slots) {
     esavOk(env, 'cert', 'issue', '--operator', BENCH_SIREN, '--scope', 'ftth', '--out', ftthClientDir);
-    ftthPki = benchPki(certsDir, ftthClientDir);
+    const ftthPki = benchPki(certsDir, ftthClientDir);
     const made = await makeSlotData(env, dbUrl, new Date());
-    slotQuery = made.query;
-    slotFacts = made.facts;
+    const slotFacts = made.facts;
+    Object.assign(setup, { ftthPki, slotQuery: made.query, slotFacts });
     console.log(
       `bench: slot search data: ${slotFacts.technicians} technicians in ${slotFacts.zone} (${slotFacts.zoneTechnicians} in the zone doing S), ` +
-        `${slotFacts.appointments} appointments booked (${(slotFacts.bookedFraction * 100).toFixed(1)}% of their working time), window ${slotQuery.from} .. ${slotQuery.to}`,
+        `${slotFacts.appointments} appointments booked (${(slotFacts.bookedFraction * 100).toFixed(1)}% of their working time), window ${made.query.from} .. ${made.query.to}`,
     );
     const now = new Date();
-    const probe = isInSearchBlackout(now).blackout ? undefined : await probeSlots(gw.port, ftthPki, slotQuery);
+    const probe = isInSearchBlackout(now).blackout ? undefined : await probeSlots(gw.port, ftthPki, made.query);
     if (!probe || probe.blackout) {
       slotFacts.blackout = `the bench ran at ${parisClock(now)} Paris time, in the gateway's slot-search blackout (01:00-04:00 Paris)`;
-      console.log(`bench: SLOT SEARCH NOT MEASURED: ${slotFacts.blackout}: the gateway refuses slot searches then; the slots@* rows are skipped (run the bench again after 04:00 Paris)`);
+      console.log(`bench: SLOT SEARCH NOT MEASURED: ${slotFacts.blackout}: the gateway refuses slot searches then; the rows with slot searches are skipped (run the bench again after 04:00 Paris)`);
     } else {
       slotFacts.probe = { slots: slotCount(probe.body), bytes: Buffer.byteLength(probe.body), ms: probe.ms };
-      slotAnswerFile = join(tmpDir, 'slots-answer.xml');
-      writeFileSync(slotAnswerFile, probe.body);
+      setup.slotAnswerFile = join(tmpDir, 'slots-answer.xml');
+      writeFileSync(setup.slotAnswerFile, probe.body);
       console.log(`bench: probe slot search: ${slotFacts.probe.slots} slots, ${slotFacts.probe.bytes} bytes, ${probe.ms.toFixed(1)} ms (first call); the bare peer replays this answer`);
     }
   }
+  return setup;
+}
+
+function machineFacts(db: DbFacts, external: boolean): Report['machine'] {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memGiB: os.totalmem() / 2 ** 30,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    postgres: db.version,
+    database: external ? 'DATABASE_URL' : 'embedded',
+  };
+}
+
+/** The settings a run was given, as the command line that repeats it (DATABASE_URL named, not shown: it may hold a password). */
+function commandLine(): string {
+  const keys = [
+    'ESAV_WORKERS', 'BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_CONNECTIONS', 'BENCH_SCENARIOS', 'BENCH_LOG_LEVEL', 'BENCH_MAX_REQUESTS',
+    'BENCH_GATEWAY_NODE_OPTIONS', 'BENCH_SOAK_SECONDS', 'BENCH_SOAK_WARMUP_SECONDS', 'BENCH_SOAK_SAMPLE_SECONDS',
+  ];
+  const set = keys.filter((k) => process.env[k]).map((k) => `${k}=${/^[\w.,@=:/-]+$/.test(process.env[k]!) ? process.env[k] : JSON.stringify(process.env[k])}`);
+  if (process.env.DATABASE_URL) set.unshift('DATABASE_URL=...');
+  const script = process.argv.includes('--soak') ? 'npm run bench:soak' : 'npm run bench';
+  return [...set, script].join(' ');
+}
+
+/** Every row name BENCH_SCENARIOS may hold. */
+const ROW_NAMES = [...SCENARIOS.map((s) => s.name), ...HANDSHAKE_TARGETS.map(handshakeRowName)];
+
+async function main(): Promise<number> {
+  if (SETTINGS.soakSeconds > 0) return soak();
+  const only = SETTINGS.only;
+  const unknown = only?.filter((n) => !ROW_NAMES.includes(n)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${ROW_NAMES.join(', ')}`);
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
+  const handshakes = only ? HANDSHAKE_TARGETS.filter((t) => only.includes(handshakeRowName(t))) : HANDSHAKE_TARGETS;
+  if (scenarios.length + handshakes.length === 0) throw new Error(`BENCH_SCENARIOS matches none of ${ROW_NAMES.join(', ')}`);
+  const needs = new Set<TargetName>(scenarios.map((s) => s.target));
+  if (handshakes.includes('bare')) needs.add('bare');
+  const started = new Date();
+
+  const setup = await setUp({ references: scenarios.some((s) => s.needsReferences), slots: scenarios.some((s) => s.needsSlots) });
+  const { gw, gwLog, pki, ftthPki, references, slotQuery, slotFacts } = setup;
 
   // 3. the peers
   const targets = new Map<TargetName, Target>();
   targets.set('gateway', { name: 'gateway', label: 'gateway', port: gw.port, child: gw.child });
   for (const kind of ['bare', 'echo'] as const) {
     if (!needs.has(kind)) continue;
-    const p = await startPeer(kind, pkiJson, kind === 'bare' ? slotAnswerFile : undefined);
+    const p = await startPeer(kind, setup.pkiJson, kind === 'bare' ? setup.slotAnswerFile : undefined);
     targets.set(kind, { name: kind, label: `${kind} peer`, port: p.port, child: p.child });
     console.log(`bench: ${kind} peer pid ${p.child.pid} on port ${p.port}`);
   }
@@ -652,6 +807,7 @@ async function main(): Promise<number> {
   // 4. the scenarios, one after the other
   const rows: Row[] = [];
   const skipped: SkippedRow[] = [];
+  const clients = clientPairs(pki, ftthPki);
   for (const s of scenarios) {
     const target = targets.get(s.target)!;
     if (s.needsSlots) {
@@ -665,26 +821,59 @@ async function main(): Promise<number> {
       }
     }
     console.log(`bench: ${s.name}: ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.seconds} s, ${SETTINGS.connections} connections...`);
-    const m = await measure(s, target, s.client === 'ftth' ? ftthPki! : pki, s.target === 'gateway' ? gwLog : undefined, references, slotQuery);
+    const m = await measure(s, target, clients, pki.serverCa, s.target === 'gateway' ? gwLog : undefined, references, slotQuery);
     rows.push({ scenario: s.name, operation: s.operation, target: s.target, ...m });
     const r = m.result;
-    console.log(`bench: ${s.name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors`);
+    const rss = m.memory ? `, gateway RSS max ${(m.memory.total.max / MB).toFixed(0)} MB in all` : '';
+    console.log(`bench: ${s.name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors${rss}`);
     for (const e of r.errorSamples) console.log(`bench:   error sample: ${e}`);
   }
 
-  const db = needs.has('gateway') || needsSlots ? await dbFacts(dbUrl, started) : {};
+  // 5. new mTLS connections per second: the gateway, the bare peer, openssl s_server
+  const handshakeRows: HandshakeRow[] = [];
+  const handshakesSkipped: SkippedHandshake[] = [];
+  const openssl = handshakes.includes('openssl') ? opensslVersion() : undefined;
+  for (const t of handshakes) {
+    let port: number;
+    let child: ChildProcess;
+    let own: Managed | undefined;
+    if (t === 'openssl') {
+      if (!openssl) {
+        handshakesSkipped.push({ target: t, reason: 'not measured: no openssl on the PATH' });
+        console.log('bench: handshake@openssl: NOT MEASURED: no `openssl` on the PATH (apt-get install -y openssl)');
+        continue;
+      }
+      port = await freePort();
+      child = await startOpensslServer(pki, port, join(tmpDir!, 'openssl'));
+      own = { name: 'openssl s_server', child, graceMs: 3000 };
+      managed.push(own);
+      console.log(`bench: openssl s_server pid ${child.pid} on port ${port} (${openssl})`);
+    } else {
+      const target = targets.get(t)!;
+      port = target.port;
+      child = target.child;
+    }
+    console.log(`bench: ${handshakeRowName(t)}: ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.seconds} s, ${SETTINGS.connections} connectors...`);
+    try {
+      const m = await measureHandshake(t, port, child, pki, t === 'gateway' ? gwLog : undefined);
+      handshakeRows.push({ target: t, result: m.result, cpu: m.cpu, memory: m.memory });
+      const r = m.result;
+      console.log(`bench: ${handshakeRowName(t)}: ${r.reqPerSec.toFixed(0)} connections/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.errors} errors (${r.protocol ?? '?'})`);
+      for (const f of r.probeFailures) console.log(`bench:   PROBE FAILED: ${f}`);
+      for (const e of r.errorSamples) console.log(`bench:   error sample: ${e}`);
+    } finally {
+      if (own) {
+        await stop(own);
+        managed.splice(managed.indexOf(own), 1);
+      }
+    }
+  }
+
+  const db = await dbFacts(setup.dbUrl, started);
   const report: Report = {
     date: started,
     settings: { seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, connections: SETTINGS.connections, logLevel: SETTINGS.logLevel },
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-      memGiB: os.totalmem() / 2 ** 30,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      postgres: db.version,
-      database: external ? 'DATABASE_URL' : 'embedded',
-    },
+    machine: machineFacts(db, setup.external),
     db,
     gatewayWorkers: gatewayWorkers(),
     stateReferences: STATE_REFERENCES,
@@ -694,6 +883,11 @@ async function main(): Promise<number> {
     slots: slotFacts,
     gatewayProblems: gwLog.problems,
     bars: BARS,
+    handshakes: handshakeRows,
+    handshakesSkipped,
+    openssl,
+    memoryEveryMs: ROW_MEMORY_EVERY_MS,
+    command: commandLine(),
   };
   console.log('');
   console.log(renderConsole(report));
@@ -703,20 +897,113 @@ async function main(): Promise<number> {
     console.log(`bench: wrote ${path}`);
   }
 
-  const failed = rows.filter((r) => r.result.errors > 0 || r.result.warmupErrors > 0 || r.result.ok === 0);
+  const failed = [
+    ...rows.filter((r) => r.result.errors > 0 || r.result.warmupErrors > 0 || r.result.ok === 0).map((r) => r.scenario),
+    ...handshakeRows.filter((h) => h.result.errors > 0 || h.result.warmupErrors > 0 || h.result.ok === 0 || h.result.probeFailures.length > 0).map((h) => handshakeRowName(h.target)),
+  ];
   if (failed.length) {
-    process.stderr.write(`bench: errors from ${failed.map((r) => r.scenario).join(', ')}\n`);
+    process.stderr.write(`bench: errors from ${failed.join(', ')}\n`);
     return 1;
   }
-  const notMet = barVerdicts(report).filter((v) => v.met === false);
+  const notMet = [
+    ...barVerdicts(report).filter((v) => v.met === false).map((v) => `issue ${v.bar.issue} ${v.bar.operation}`),
+    ...memoryVerdicts(report).filter((v) => v.met === false).map((v) => v.statement),
+  ];
   if (SETTINGS.enforce && notMet.length) {
-    process.stderr.write(`bench: bar not met for ${notMet.map((v) => v.bar.operation).join(', ')} (BENCH_ENFORCE=1)\n`);
+    process.stderr.write(`bench: bar not met for ${notMet.join(', ')} (BENCH_ENFORCE=1)\n`);
     return 1;
   }
   return 0;
 }
 
-const overallMs = SETUP_BUDGET_MS + SCENARIOS.length * ((SETTINGS.warmupSeconds + SETTINGS.seconds) * 1000 + REQUEST_TIMEOUT_MS + 40_000);
+/**
+ * Soak mode: the mixed workload on the gateway for BENCH_SOAK_SECONDS after
+ * BENCH_SOAK_WARMUP_SECONDS, the RSS of its processes every BENCH_SOAK_SAMPLE_SECONDS, written to
+ * the soak's own generated part of BENCHMARKS.md.
+ */
+async function soak(): Promise<number> {
+  const seconds = SETTINGS.soakSeconds;
+  const warmup = SETTINGS.soakWarmupSeconds;
+  const scenario = scenarioByName('mixed@gateway');
+  if (!isMixed(scenario)) throw new Error('mixed@gateway is not a mixed scenario');
+  // The mix holds slot searches, which the gateway refuses from 01:00 to 04:00 Paris.
+  const worst = new Date(Date.now() + SETUP_BUDGET_MS + (warmup + seconds + 15) * 1000);
+  const during = blackoutDuring(new Date(), worst);
+  if (during) {
+    process.stderr.write(
+      `bench: the soak could still be running at ${parisClock(during)} Paris time, in the gateway's slot-search blackout (01:00-04:00 Paris), and its mix holds slot searches: start it so that it ends before 01:00 or after 04:00 Paris\n`,
+    );
+    return 1;
+  }
+  const started = new Date();
+  const setup = await setUp({ references: true, slots: true });
+  if (setup.slotFacts?.blackout) {
+    process.stderr.write(`bench: soak not run: ${setup.slotFacts.blackout}\n`);
+    return 1;
+  }
+  const target: Target = { name: 'gateway', label: 'gateway', port: setup.gw.port, child: setup.gw.child };
+  const everyMs = SETTINGS.soakSampleSeconds * 1000;
+  let lastPrint = -Infinity;
+  const progress = (s: MemorySample) => {
+    if (s.t - lastPrint < 60_000) return;
+    lastPrint = s.t;
+    const each = s.processes.map((p) => (p.rss / MB).toFixed(0)).join(' + ');
+    console.log(`bench: soak: ${(s.t / 60_000).toFixed(1)} min, gateway RSS ${(s.rss / MB).toFixed(0)} MB (${each})`);
+  };
+  console.log(`bench: soak: mixed@gateway, ${warmup} s warm-up + ${seconds} s, ${SETTINGS.connections} connections, RSS every ${SETTINGS.soakSampleSeconds} s...`);
+  const samples: MemorySample[] = [];
+  const m = await measure(scenario, target, clientPairs(setup.pki, setup.ftthPki), setup.pki.serverCa, setup.gwLog, setup.references, setup.slotQuery, {
+    warmupSeconds: warmup,
+    seconds,
+    memoryEveryMs: everyMs,
+    onMemory: (s) => {
+      samples.push(s);
+      progress(s);
+    },
+  });
+  if (!m.memory || m.memory.samples === 0) throw new Error('the soak has no memory samples (no /proc?)');
+  const db = await dbFacts(setup.dbUrl, started);
+  const report: SoakReport = {
+    date: started,
+    seconds,
+    warmupSeconds: warmup,
+    connections: SETTINGS.connections,
+    sampleSeconds: SETTINGS.soakSampleSeconds,
+    logLevel: SETTINGS.logLevel,
+    machine: machineFacts(db, setup.external),
+    db,
+    gatewayWorkers: gatewayWorkers(),
+    result: m.result,
+    cpu: m.cpu,
+    memory: m.memory,
+    samples,
+    command: commandLine(),
+  };
+  console.log('');
+  console.log(renderSoakConsole(report));
+  if (SETTINGS.write) {
+    const path = join(PROJECT_ROOT, 'BENCHMARKS.md');
+    writeGeneratedPart(path, renderSoakMarkdown(report), SOAK_BEGIN, SOAK_END);
+    console.log(`bench: wrote the soak part of ${path}`);
+  }
+  const r = m.result;
+  if (r.errors > 0 || r.warmupErrors > 0 || r.ok === 0) {
+    process.stderr.write(`bench: errors during the soak (${r.errors} measured, ${r.warmupErrors} in warm-up)\n`);
+    return 1;
+  }
+  const notMet = soakVerdicts(report).filter((v) => v.met === false);
+  if (SETTINGS.enforce && notMet.length) {
+    process.stderr.write(`bench: bar not met for ${notMet.map((v) => v.statement).join('; ')} (BENCH_ENFORCE=1)\n`);
+    return 1;
+  }
+  return 0;
+}
+
+const ROW_MS = (SETTINGS.warmupSeconds + SETTINGS.seconds) * 1000 + REQUEST_TIMEOUT_MS + 40_000;
+const overallMs =
+  SETTINGS.soakSeconds > 0
+    ? SETUP_BUDGET_MS + (SETTINGS.soakWarmupSeconds + SETTINGS.soakSeconds) * 1000 + REQUEST_TIMEOUT_MS + 60_000
+    : SETUP_BUDGET_MS + ROW_NAMES.length * ROW_MS;
 const overall = setTimeout(() => abort(2, `overall timeout (${Math.round(overallMs / 1000)} s): stopping`), overallMs);
 
 main().then(

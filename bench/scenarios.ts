@@ -1,17 +1,25 @@
 /**
- * What the load generator sends. A scenario is one request shape against one target; the run
- * measures the scenarios in list order, each for warm-up + duration, each in a fresh load process.
+ * What the load generator sends. A scenario is one request shape against one target (a
+ * SingleScenario), or a mix of them (a MixedScenario: each request is one of the target's single
+ * scenarios, picked by a seeded PRNG); the run measures the scenarios in list order, each for
+ * warm-up + duration, each in a fresh load process.
  *
- * To add one (e.g. a mixed workload), append to SCENARIOS: body(i, data) and soapAction(i) get the
- * request number, so a mix can alternate operations (i % 10 === 0 ? deposit : query) and
+ * To add one, append to SCENARIOS: body(i, data) and soapAction(i) get the request number, and
  * check(body, i, data) can tell which answer to expect. Data the scenario needs is made by the
  * setup in bench/run.ts and reaches the load process in ScenarioData (the references of the
  * tickets deposited by the setup; the slot search's zone and window).
+ *
+ * The handshake rows (handshake@gateway|bare|openssl) are not scenarios: no request body, a new
+ * connection each time (bench/handshake.ts).
  */
+import { prng } from '../test/support/load.js';
 import { depositXml, envelope, V1 } from '../test/support/http.js';
 
 export type TargetName = 'bare' | 'echo' | 'gateway';
-export type Operation = 'deposit' | 'state' | 'slots';
+/** One request kind. */
+export type SingleOperation = 'deposit' | 'state' | 'slots';
+/** What a row measures: one request kind, or the mixed workload. */
+export type Operation = SingleOperation | 'mixed';
 /** Which of the setup's client certificates a scenario sends (`esav cert issue --scope ...`). */
 export type ClientScope = 'esav' | 'ftth';
 
@@ -35,9 +43,9 @@ export interface ScenarioData {
   slots?: SlotQuery;
 }
 
-export interface Scenario {
+export interface SingleScenario {
   name: string;
-  operation: Operation;
+  operation: SingleOperation;
   target: TargetName;
   /** Request path on the target. */
   path: string;
@@ -97,7 +105,7 @@ export function isStateAnswer(body: string, reference: string): boolean {
   return m !== null && m[1] === reference;
 }
 
-function deposit(target: TargetName): Scenario {
+function deposit(target: TargetName): SingleScenario {
   return {
     name: `deposit@${target}`,
     operation: 'deposit',
@@ -123,7 +131,7 @@ function stateBody(i: number, data: ScenarioData): Buffer {
 }
 
 /** consulterEtatSignalisation of the setup's tickets, round-robin: request i asks for reference i % n. */
-function state(target: TargetName): Scenario {
+function state(target: TargetName): SingleScenario {
   return {
     name: `state@${target}`,
     operation: 'state',
@@ -191,7 +199,7 @@ function slotBody(_i: number, data: ScenarioData): Buffer {
 }
 
 /** rechercheCreneauxLibres over the setup's window and zone: the same request every time. */
-function slots(target: TargetName): Scenario {
+function slots(target: TargetName): SingleScenario {
   return {
     name: `slots@${target}`,
     operation: 'slots',
@@ -206,24 +214,102 @@ function slots(target: TargetName): Scenario {
   };
 }
 
+// ---------------------------------------------------------------- mixed workload (issue 8)
+
+/** The issue's mix: 60% state queries, 25% deposits, 15% slot searches. */
+export const MIX: ReadonlyArray<{ operation: SingleOperation; share: number }> = [
+  { operation: 'state', share: 0.6 },
+  { operation: 'deposit', share: 0.25 },
+  { operation: 'slots', share: 0.15 },
+];
+/** Seed of the mix's PRNG: every run (and every target) gets the same sequence of operations. */
+export const MIX_SEED = 8;
+
+/** A workload of several single scenarios on one target: request i is pick(i)'s request i. */
+export interface MixedScenario {
+  name: string;
+  operation: 'mixed';
+  target: TargetName;
+  needsReferences: true;
+  needsSlots: true;
+  mix: typeof MIX;
+  /** The single scenario request i is sent as (its path, certificate, body, SOAPAction and check). */
+  pick(i: number): SingleScenario;
+}
+
+export type Scenario = SingleScenario | MixedScenario;
+
+export function isMixed(s: Scenario): s is MixedScenario {
+  return s.operation === 'mixed';
+}
+
+/**
+ * The operation of request i of a mix: the i-th draw of prng(seed), mapped on the cumulative
+ * shares. Draws are kept (one byte a request), so pick(i) is the same whenever it is asked.
+ */
+export function mixSequence(mix: ReadonlyArray<{ operation: SingleOperation; share: number }>, seed: number): (i: number) => SingleOperation {
+  const rnd = prng(seed);
+  const bounds: number[] = [];
+  let acc = 0;
+  for (const m of mix) bounds.push((acc += m.share));
+  let drawn = new Uint8Array(1024);
+  let n = 0;
+  return (i) => {
+    while (n <= i) {
+      if (n === drawn.length) {
+        const grown = new Uint8Array(drawn.length * 2);
+        grown.set(drawn);
+        drawn = grown;
+      }
+      const r = rnd() * acc;
+      let k = 0;
+      while (k < bounds.length - 1 && r >= bounds[k]!) k++;
+      drawn[n++] = k;
+    }
+    return mix[drawn[i]!]!.operation;
+  };
+}
+
+/** 60% state / 25% deposit / 15% slots (MIX), the same bodies and checks as the single rows. */
+function mixed(target: TargetName): MixedScenario {
+  const parts: Record<SingleOperation, SingleScenario> = { deposit: deposit(target), state: state(target), slots: slots(target) };
+  const op = mixSequence(MIX, MIX_SEED);
+  return { name: `mixed@${target}`, operation: 'mixed', target, needsReferences: true, needsSlots: true, mix: MIX, pick: (i) => parts[op(i)] };
+}
+
 /**
  * Measured in this order: every deposit (the floor: TLS + HTTP, the framework baseline, then the
- * gateway), then every state query, then every slot search, in the same target order.
+ * gateway), then every state query, then every slot search, then the mixed workload, in the same
+ * target order.
  */
 export const SCENARIOS: Scenario[] = [
   deposit('bare'), deposit('echo'), deposit('gateway'),
   state('bare'), state('echo'), state('gateway'),
   slots('bare'), slots('echo'), slots('gateway'),
+  mixed('bare'), mixed('echo'), mixed('gateway'),
 ];
 
-/** One of the issue's bars: the gateway's row against the echo's row of the same operation. */
+// ---------------------------------------------------------------- handshakes (issue 8)
+
+/** Targets of the handshake rows: the gateway, the bare peer, and `openssl s_server` (the reference). */
+export type HandshakeTarget = 'gateway' | 'bare' | 'openssl';
+export const HANDSHAKE_TARGETS: HandshakeTarget[] = ['gateway', 'bare', 'openssl'];
+export const handshakeRowName = (t: HandshakeTarget) => `handshake@${t}`;
+/** What each new connection asks once its handshake is done (any HTTP answer proves the server accepted the certificate). */
+export const HANDSHAKE_PATH = '/bench-handshake.txt';
+
+// ---------------------------------------------------------------- bars
+
+/** One of the issues' bars: the gateway's row against the echo's row of the same operation. */
 export interface Bar {
+  /** The issue that set it. */
+  issue: number;
   operation: Operation;
   gateway: string;
   echo: string;
   bare: string;
-  /** gateway throughput >= minRatio x the Express+soap echo throughput... */
-  minRatio: number;
+  /** gateway throughput >= minRatio x the Express+soap echo throughput (unset: the ratio is only reported)... */
+  minRatio?: number;
   /** ...and gateway p99 below this (when set)... */
   maxP99Ms?: number;
   /** ...and gateway median below this (when set), at `connections` keep-alive mTLS connections. */
@@ -231,16 +317,41 @@ export interface Bar {
   connections: number;
 }
 
-function bar(operation: Operation, minRatio: number, latency: { maxP99Ms?: number; maxP50Ms?: number }): Bar {
-  return { operation, gateway: `${operation}@gateway`, echo: `${operation}@echo`, bare: `${operation}@bare`, minRatio, ...latency, connections: 16 };
+function bar(issue: number, operation: Operation, limits: { minRatio?: number; maxP99Ms?: number; maxP50Ms?: number }): Bar {
+  return { issue, operation, gateway: `${operation}@gateway`, echo: `${operation}@echo`, bare: `${operation}@bare`, ...limits, connections: 16 };
 }
 
 /**
- * The bars of the issues, at 16 connections: deposit >= 1.0x the echo and state query >= 2.0x the
- * echo, both with p99 < 25 ms; slot search (14 days, 20 technicians, 30% booked) >= 1.0x the echo
- * with a median < 5 ms.
+ * The bars of the issues, at 16 connections. Issues 2, 3, 4: deposit >= 1.0x the echo and state
+ * query >= 2.0x the echo, both with p99 < 25 ms; slot search (14 days, 20 technicians, 30% booked)
+ * >= 1.0x the echo with a median < 5 ms. Issue 8: deposit >= 1.5x, state query >= 3.0x, p99 < 25 ms
+ * (for both, and for the mixed workload, whose ratio to the echo is reported, not judged).
  */
-export const BARS: Bar[] = [bar('deposit', 1.0, { maxP99Ms: 25 }), bar('state', 2.0, { maxP99Ms: 25 }), bar('slots', 1.0, { maxP50Ms: 5 })];
+export const BARS: Bar[] = [
+  bar(2, 'deposit', { minRatio: 1.0, maxP99Ms: 25 }),
+  bar(3, 'state', { minRatio: 2.0, maxP99Ms: 25 }),
+  bar(4, 'slots', { minRatio: 1.0, maxP50Ms: 5 }),
+  bar(8, 'deposit', { minRatio: 1.5, maxP99Ms: 25 }),
+  bar(8, 'state', { minRatio: 3.0, maxP99Ms: 25 }),
+  bar(8, 'mixed', { maxP99Ms: 25 }),
+];
+
+/** Issue 8: resident size of the gateway under the 16-connection load, and over the soak. */
+export const MEMORY_BAR = {
+  issue: 8,
+  /** MB = 10^6 bytes; judged per process and for the sum of the gateway's processes. */
+  maxRssMB: 250,
+  /** The soak the issue asks for (10 minutes); a shorter soak is reported, not judged. */
+  soakSeconds: 600,
+  /**
+   * "No growth": least-squares slope of the total RSS over the soak's second half below this. The
+   * garbage collector's saw-tooth (10-25 MB per worker, measured) leaves about +-1 MB/min of noise
+   * on a 5-minute slope; 3 MB/min (30 MB over 10 minutes, about 60 bytes a request at ~900
+   * requests a second) is a leak, not noise.
+   */
+  maxSlopeMBPerMin: 3,
+  connections: 16,
+};
 
 export function scenarioByName(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
