@@ -18,6 +18,8 @@ export class NotificationHub extends EventEmitter {
     private readonly log: Logger,
   ) {
     super();
+    // Every cache of the process listens ('reset' and its channel): more than Node's default 10.
+    this.setMaxListeners(100);
   }
 
   get live(): boolean {

@@ -32,7 +32,7 @@ const counted = async (kind: string) => (await db.query('SELECT COALESCE(sum(cou
 describe('ESAV_WORKERS=2', () => {
   it('every scrape sums both workers; SIGHUP keeps them; SIGTERM writes the counts still in memory', async () => {
     serve = await spawnServe({ ...t.env, ESAV_WORKERS: '2', ESAV_PORT: '0', ESAV_ADMIN_PORT: '0' }, 2);
-    const listening = serve.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'e-SAV gateway listening');
+    const listening = serve.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.msg === 'e-SAV gateway listening');
     const adminPort = listening[0].adminPort as number;
     expect(listening.map((l) => l.adminPort)).toEqual([adminPort, adminPort]);
     const url = `https://localhost:${serve.port}/ws/signalisation/v1`;
