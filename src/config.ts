@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
+import { mailSettings, type MailSettings } from './notices/settings.js';
 
 export type Mode = 'production' | 'integration';
 
@@ -27,6 +28,8 @@ export interface Config {
   proxyCertHeader: string;
   /** Nightly maintenance window (Paris wall clock, article 11); null: none. */
   maintenanceNightly: { hour: number; minute: number; minutes: number } | null;
+  /** Notices by e-mail: SMTP or .eml files, retries, support address (src/notices/settings.ts). */
+  mail: MailSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: (env.ESAV_TRUSTED_PROXIES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
     proxyCertHeader: (env.ESAV_PROXY_CERT_HEADER || 'x-forwarded-client-cert').toLowerCase(),
     maintenanceNightly: nightly(env, 'ESAV_MAINTENANCE_NIGHTLY', '03:45/15'),
+    mail: mailSettings(env, dataDir, env.ESAV_SERVER_NAME ?? 'localhost'),
   };
 }

@@ -37,6 +37,10 @@ import { LifecycleView } from './lifecycle/view.js';
 import { LifecycleCatalogues } from './lifecycle/catalogues.js';
 import { MaintenanceGuard } from './guards/maintenance.js';
 import { RateLimiter } from './guards/rateLimit.js';
+import { SoutienService } from './domain/soutien/service.js';
+import { soutienBinding } from './domain/soutien/handlers.js';
+import { createDelivery, OutboxSender } from './notices/sender.js';
+import { noticeScanJob, scanNotices } from './notices/scan.js';
 
 export interface Gateway {
   port: number;
@@ -45,7 +49,7 @@ export interface Gateway {
   registry: ServiceRegistry;
   log: Logger;
   /** The areas' services, for in-process tests and tools. */
-  services: { tickets: TicketService; appointments: AppointmentService };
+  services: { tickets: TicketService; appointments: AppointmentService; soutien: SoutienService };
   /** Live versions and catalogues, their dates (article 13); refresh() after a change in tests. */
   lifecycle: LifecycleView;
   /** Maintenance windows and rate limits (tests refresh them after an esav command). */
@@ -131,7 +135,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle'], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_outbox'], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -172,9 +176,13 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     });
     depositGuards.push(new RecentTestGuard(db.pool, hub));
     jobs.push(...lineTests.jobs());
+    // Notices by e-mail and e-soutien (issue 7): the scan enqueues, the sender sends (docs/notices.md).
+    const soutien = new SoutienService(db.pool, { clock, supportEmail: config.mail.supportEmail, knownServices: () => [...new Set(registry.list().map((v) => v.service))] });
+    jobs.push(noticeScanJob(db.pool, clock, log));
+    await scanNotices(db.pool, clock()).catch((err: Error) => log.warn({ err: err.message }, 'notice scan at start failed'));
     const app = createSoapListener({
       catalogues,
-      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
+      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works), soutienBinding(soutien)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
         guards: {
           maintenance: () => maintenance.check(),
           version: (s, v) => lifecycle.checkVersion(s, v),
@@ -192,6 +200,9 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
     testQueue.attach(boss);
     closers.push(() => lineTests.drain());
+    const outbox = new OutboxSender(db.pool, createDelivery(config.mail), config.mail, clock, log);
+    outbox.start(hub);
+    closers.push(() => outbox.stop());
 
     // TLS context hot swap (NOTIFY esav_tls, SIGHUP via cluster.ts, new files in the certs folder).
     const tlsContext = new TlsContextManager(config.certsDir, db.pool, log);
@@ -227,7 +238,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) } }));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, soutien, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) } }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>
@@ -237,7 +248,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, services: { tickets, appointments }, lifecycle, guards: { maintenance, rateLimiter }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
+    return { port, adminPort, db, registry, log, services: { tickets, appointments, soutien }, lifecycle, guards: { maintenance, rateLimiter }, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { findOperator, insertOperator, insertPrestation, listOfferCodes, offerExists } from '../domain/operators/repo.js';
 import { flags, required, siren, UsageError } from './args.js';
+import { addContact, email, role } from './notices.js';
 
 export type Out = (line: string) => void;
 
@@ -33,13 +34,15 @@ async function guardPg<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export async function operatorAdd(config: Config, argv: string[], out: Out): Promise<void> {
-  const f = flags(argv, { siren: 'string', name: 'string', quadrigram: 'string' });
+  const f = flags(argv, { siren: 'string', name: 'string', quadrigram: 'string', email: 'string', role: 'string' });
   const s = siren(required(f, 'siren'));
   const name = required(f, 'name');
   const q = f.quadrigram as string | undefined;
   if (q !== undefined && !/^[A-Z0-9]{4}$/.test(q)) throw new UsageError(`--quadrigram must be 4 capital letters or digits, got "${q}"`);
+  const contact = f.email === undefined ? undefined : { email: email(f.email as string), role: role(f.role as string | undefined) };
   await withDb(config, (db) => guardPg(() => insertOperator(db.pool, s, name, q)));
-  out(`operator ${s} (${name}) added`);
+  if (contact) await addContact(config, s, contact.email, contact.role);
+  out(`operator ${s} (${name}) added${contact ? `, notices to ${contact.email}` : ''}`);
 }
 
 export async function prestationAdd(config: Config, argv: string[], out: Out): Promise<void> {

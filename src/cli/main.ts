@@ -8,6 +8,8 @@ import { dayOff, planningList, planningLoad, technicianAdd } from './planning.js
 import { travauxClose, travauxCreate, travauxImpacted, travauxList, travauxUpdate } from './works.js';
 import { offerTestRequired, offerTests, volumetryCmd } from './tests.js';
 import * as lifecycle from './lifecycle.js';
+import * as notices from './notices.js';
+import * as soutien from './soutien.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -60,12 +62,22 @@ const COMMANDS: Record<string, Command> = {
   'maintenance cancel': lifecycle.maintenanceCancel,
   'ratelimit set': lifecycle.ratelimitSet,
   'ratelimit list': lifecycle.ratelimitList,
+  'operator contact': notices.operatorContact,
+  'operator contacts': notices.operatorContacts,
+  'outbox list': notices.outboxList,
+  'outbox retry': notices.outboxRetry,
+  'outbox flush': notices.outboxFlush,
+  'soutien list': soutien.soutienList,
+  'soutien show': soutien.soutienShow,
+  'soutien comment': soutien.soutienComment,
+  'soutien close': soutien.soutienClose,
 };
 
 const USAGE = `usage: esav <command> [flags]
   serve [--integration]                 run the gateway (what npm start runs)
   migrate                               apply database migrations
-  operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>]
+  operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>] [--email <address> [--role technique|administrateur|commercial]]
+  operator contact --siren <siren> --email <address> [--role technique|administrateur|commercial] [--remove] | operator contacts [--siren <siren>]
   prestation add --operator <siren> --id <identifiant> --offer <code> [--ref-pto <ref>] [--end-a <a>] [--end-z <z>]
   operator suspend|resume --siren <siren> --reason <text>
   cert issue --operator <siren> --scope esav|ftth --out <dir> [--days <n>] [--p12 <file> --passphrase-file <file>]
@@ -100,6 +112,9 @@ const USAGE = `usage: esav <command> [flags]
   catalogue retire <YYYY-MM> | catalogue list
   maintenance add --from <date-time> --to <date-time> --reason <text> [--urgent] | maintenance list | maintenance cancel --id <n>
   ratelimit set (--operator <siren> | --all) (--per-minute <n> | --off) --from <date> | ratelimit list
+  outbox list [--status pending|sent|failed|held] [--kind <kind>] [--limit <n>] | outbox retry --id <n> | outbox flush
+  soutien list [--state OUVERT|CLOS] [--operator <siren>] | soutien show <reference>
+  soutien comment <reference> <text> [--agent <name>] | soutien close <reference> --resolution <text> [--agent <name>]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serveCmd(argv: string[]): Promise<void> {
