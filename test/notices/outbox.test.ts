@@ -11,6 +11,8 @@ import { migrate } from '../../src/db/migrate.js';
 import { enqueue, listOutbox, notifyOperators, releaseHeld, retryOutbox, getOutbox } from '../../src/notices/outbox.js';
 import { EmlDelivery, OutboxSender, SmtpDelivery, backoffMs } from '../../src/notices/sender.js';
 import { setContact } from '../../src/notices/contacts.js';
+import { mailSettings } from '../../src/notices/settings.js';
+import { esavAsync } from '../support/cli.js';
 
 // The durable outbox against a real PostgreSQL and a real SMTP server (smtp-server on loopback).
 let tdb: TestDatabase;
@@ -206,6 +208,30 @@ describe('operators\' notices', () => {
 });
 
 describe('the .eml default (no SMTP settings)', () => {
+  it('esav outbox flush without ESAV_SMTP_URL writes the due notices under ESAV_DATA_DIR/outbox', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esav-data-'));
+    try {
+      await enqueue(pool, { kind: 'evolution', dedupeKey: key('flush'), to: ['noc@op.test'], subject: '[e-SAV] Évolution mineure : test v2', text: 'Production le lundi 8 février 2027.\n' }, new Date());
+      const r = await esavAsync({ DATABASE_URL: tdb.url, ESAV_DATA_DIR: dir, ESAV_SMTP_URL: '' }, 'outbox', 'flush');
+      expect(r).toMatchObject({ status: 0, stdout: 'sent 1, to retry 0, failed 0\n' });
+      const files = readdirSync(join(dir, 'outbox'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^\d{8}-evolution\.eml$/);
+      const mail = await simpleParser(readFileSync(join(dir, 'outbox', files[0]!)));
+      expect(mail.subject).toBe('[e-SAV] Évolution mineure : test v2');
+      expect(mail.text).toContain('Production le lundi 8 février 2027.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('settings: no URL means .eml files; a bad URL or address stops the start with the variable named', () => {
+    expect(mailSettings({}, '/data', 'gw.example')).toMatchObject({ smtpUrl: undefined, outboxDir: '/data/outbox', from: 'e-SAV <esav@gw.example>', maxAttempts: 8 });
+    expect(() => mailSettings({ ESAV_SMTP_URL: 'http://mail' }, '/data', 'x')).toThrow(/ESAV_SMTP_URL=http:\/\/mail is invalid/);
+    expect(() => mailSettings({ ESAV_SUPPORT_EMAIL: 'soutien' }, '/data', 'x')).toThrow(/ESAV_SUPPORT_EMAIL=soutien is invalid/);
+    expect(mailSettings({ ESAV_SMTP_URL: 'smtps://u:p@smtp.example:465' }, '/data', 'x').smtpUrl).toBe('smtps://u:p@smtp.example:465');
+  });
+
   it('writes one RFC 822 file per notice under the outbox folder, which parses back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esav-outbox-'));
     try {
