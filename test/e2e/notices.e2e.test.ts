@@ -83,5 +83,6 @@ describe('notices reach the SMTP server', () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toContain(`notice ${id} is sent: only failed or held notices are sent again`);
     expect(esav(t.env, 'outbox', 'list', '--status', 'parti').stderr).toContain('--status must be one of pending, sent, failed, held');
+    expect(esavOk(t.env, 'operator', 'contact', '--siren', C, '--email', 'noc@c.test', '--remove')).toBe(`contact noc@c.test removed from operator ${C}\n`);
   });
 });

@@ -7,6 +7,7 @@ import { esavAsync, esavOk } from '../support/cli.js';
 import { envelope, parseSoap, soapPost } from '../support/http.js';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
 import { parisTime } from '../../src/calendar/index.js';
+import { newSoutienReference } from '../../src/domain/soutien/reference.js';
 
 // e-soutien end to end: the soap client built from the served WSDL over mTLS, a real SMTP server
 // receiving the gateway's mail, the desk acting through the admin API and the esav command.
@@ -137,8 +138,21 @@ describe('e-soutien: open, acknowledgement, complement, desk message, closing, r
       ['SOUTIEN', "Pouvez-vous nous donner l'heure exacte d'une erreur ?"],
     ]);
     expect(d.dateCloture).toBeDefined();
-    // closing twice is refused
+    // closing twice is refused, and so is a comment on a closed ticket
     expect(await admin(`/soutien/${ref}/close`, { resolution: 'encore' })).toMatchObject({ status: 409, json: { code: 'TICKET_SOUTIEN_CLOS' } });
+    expect(await admin(`/soutien/${ref}/comments`, { text: 'encore' })).toMatchObject({ status: 409, json: { code: 'TICKET_SOUTIEN_CLOS' } });
+    expect(await admin(`/soutien/${ref}/close`, {})).toMatchObject({ status: 400, json: { code: 'REQUETE_INVALIDE' } });
+    // the desk reads it back
+    const get = async (path: string) => {
+      const r = await fetch(`http://127.0.0.1:${t.gw.adminPort}${path}`);
+      return { status: r.status, json: (await r.json()) as any };
+    };
+    const detail = await get(`/soutien/${ref}`);
+    expect(detail.json).toMatchObject({ reference: ref, siren: OP, state: 'CLOS', closedBy: 'soutien:dupont', handlingFrom: MONDAY_0800.toISOString() });
+    expect(detail.json.messages.map((m: { author: string }) => m.author)).toEqual(['OPERATEUR', 'SOUTIEN']);
+    expect((await get('/soutien?state=CLOS')).json.map((x: { reference: string }) => x.reference)).toContain(ref);
+    expect((await get(`/soutien/${newSoutienReference()}`)).status).toBe(404);
+    expect((await get('/soutien/ES26-PASBON-0')).json.code).toBe('REFERENCE_INVALIDE');
   });
 
   it('completing a closed ticket is refused with its own fault code', async () => {
