@@ -4,7 +4,7 @@
 // so a process dying mid-send leaves it to be taken again once the lease is over.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool.js';
 import type { NotificationHub } from '../db/notifications.js';
 import type { Logger } from '../log.js';
@@ -41,32 +41,38 @@ function mailOf(row: OutboxRow, from: string) {
   };
 }
 
-export class SmtpDelivery implements Delivery {
-  private readonly transport: Transporter;
+// nodemailer is loaded on the first notice: every esav command would otherwise pay for it.
+const loadNodemailer = async () => (await import('nodemailer')).default;
 
-  constructor(url: string, private readonly from: string) {
-    // A few reused connections (one per message costs a handshake each); bounded waits, all well inside the lease.
-    this.transport = nodemailer.createTransport({ pool: true, maxConnections: 2, url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
-  }
+export class SmtpDelivery implements Delivery {
+  private transport?: Promise<Transporter>;
+
+  constructor(private readonly url: string, private readonly from: string) {}
 
   async deliver(row: OutboxRow): Promise<string> {
-    const info = await this.transport.sendMail(mailOf(row, this.from));
+    // A few reused connections (one per message costs a handshake each); bounded waits, all well inside the lease.
+    this.transport ??= loadNodemailer().then((nm) =>
+      nm.createTransport({ pool: true, maxConnections: 2, url: this.url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+    );
+    const info = await (await this.transport).sendMail(mailOf(row, this.from));
     const rejected: string[] = (info.rejected ?? []).map(String);
     return `smtp ${info.response ?? ''}${rejected.length ? ` (rejected: ${rejected.join(', ')})` : ''}`.trim();
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }
 
 export class EmlDelivery implements Delivery {
-  private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  private transport?: Promise<Transporter>;
 
   constructor(private readonly dir: string, private readonly from: string) {}
 
   async deliver(row: OutboxRow): Promise<string> {
-    const info = await this.transport.sendMail(mailOf(row, this.from));
+    // The stream transport builds the exact message SMTP would carry (CRLF), into a buffer.
+    this.transport ??= loadNodemailer().then((nm) => nm.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }));
+    const info = await (await this.transport).sendMail(mailOf(row, this.from));
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${String(row.id).padStart(8, '0')}-${row.kind}.eml`);
     // Written whole, then renamed: a reader never sees half a message.
@@ -76,7 +82,7 @@ export class EmlDelivery implements Delivery {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }
 
