@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { INTEGRATION_DEFAULTS as INT, integrationDatabaseUrl, platformSettings, type PlatformSettings } from './integration/settings.js';
+import { mailSettings, type MailSettings } from './notices/settings.js';
 
 export type Mode = 'production' | 'integration';
 
@@ -31,6 +32,8 @@ export interface Config {
   maintenanceNightly: { hour: number; minute: number; minutes: number } | null;
   /** Validation before production, integration platform (src/integration/settings.ts). */
   platform: PlatformSettings;
+  /** Notices by e-mail: SMTP or .eml files, retries, support address (src/notices/settings.ts). */
+  mail: MailSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -90,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     proxyCertHeader: (env.ESAV_PROXY_CERT_HEADER || 'x-forwarded-client-cert').toLowerCase(),
     maintenanceNightly: nightly(env, 'ESAV_MAINTENANCE_NIGHTLY', '03:45/15'),
     platform: platformSettings(env, mode, pgPort),
+    mail: mailSettings(env, dataDir, env.ESAV_SERVER_NAME ?? 'localhost'),
   };
 }

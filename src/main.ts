@@ -39,6 +39,10 @@ import { MaintenanceGuard } from './guards/maintenance.js';
 import { RateLimiter } from './guards/rateLimit.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { searchBlackoutPolicy, startPlatform, VALIDATION_CHANNEL, type PlatformMode } from './integration/platform.js';
+import { SoutienService } from './domain/soutien/service.js';
+import { soutienBinding } from './domain/soutien/handlers.js';
+import { createDelivery, OutboxSender } from './notices/sender.js';
+import { noticeScanJob, scanNotices } from './notices/scan.js';
 
 export interface Gateway {
   port: number;
@@ -47,7 +51,7 @@ export interface Gateway {
   registry: ServiceRegistry;
   log: Logger;
   /** The areas' services, for in-process tests and tools. */
-  services: { tickets: TicketService; appointments: AppointmentService };
+  services: { tickets: TicketService; appointments: AppointmentService; soutien: SoutienService };
   /** Live versions and catalogues, their dates (article 13); refresh() after a change in tests. */
   lifecycle: LifecycleView;
   /** Maintenance windows and rate limits (tests refresh them after an esav command). */
@@ -135,7 +139,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     ensureDevPki(config.certsDir, [config.serverName]);
     const registry = loadRegistry();
     closers.push(async () => registry.dispose());
-    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_planning', VALIDATION_CHANNEL], log);
+    const hub = new NotificationHub(db.url, ['esav_identity', 'esav_prestation', 'esav_tls', 'esav_ticket', 'esav_lifecycle', 'esav_planning', VALIDATION_CHANNEL, 'esav_outbox'], log);
     await hub.start();
     closers.push(() => hub.close());
     const identity = new IdentityResolver(db.pool, hub, log);
@@ -181,13 +185,17 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     });
     depositGuards.push(new RecentTestGuard(db.pool, hub));
     jobs.push(...lineTests.jobs());
+    // Notices by e-mail and e-soutien (issue 7): the scan enqueues, the sender sends (docs/notices.md).
+    const soutien = new SoutienService(db.pool, { clock, supportEmail: config.mail.supportEmail, knownServices: () => [...new Set(registry.list().map((v) => v.service))] });
+    jobs.push(noticeScanJob(db.pool, clock, log));
+    await scanNotices(db.pool, clock()).catch((err: Error) => log.warn({ err: err.message }, 'notice scan at start failed'));
     // Article 7 volumetry and Prometheus metrics (docs/metrics.md); closed after the listeners, so the last calls are written.
     const metrics = new GatewayMetrics({ pool: db.pool, registry, clock, log, pki: () => pkiMetrics(db.pool, tlsContext.current()) });
     metrics.start();
     closers.push(() => metrics.close());
     const app = createSoapListener({
       catalogues,
-      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
+      deps: { registry, bindings: bindings([signalisationBinding(tickets, catalogues), rdvFtthBinding(appointments, config.providerSiren, clock), testBinding(lineTests), travauxFtthBinding(works), soutienBinding(soutien)]), identity, log, accessLog, maxBodyBytes: config.maxBodyBytes,
         observe: metrics.observe,
         guards: {
           maintenance: () => maintenance.check(),
@@ -207,6 +215,9 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
     testQueue.attach(boss);
     closers.push(() => lineTests.drain());
+    const outbox = new OutboxSender(db.pool, createDelivery(config.mail), config.mail, clock, log);
+    outbox.start(hub);
+    closers.push(() => outbox.stop());
 
     // TLS context hot swap (NOTIFY esav_tls, SIGHUP via cluster.ts, new files in the certs folder).
     const tlsContext = new TlsContextManager(config.certsDir, db.pool, log);
@@ -242,7 +253,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render(), mockups: { lifecycle, clock } }));
+    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, soutien, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render(), mockups: { lifecycle, clock } }));
     const adminPort = await listen(admin, config.adminPort, config.adminHost);
     closers.push(
       () =>
@@ -252,7 +263,7 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
         }),
     );
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, services: { tickets, appointments }, lifecycle, guards: { maintenance, rateLimiter }, platform, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
+    return { port, adminPort, db, registry, log, services: { tickets, appointments, soutien }, lifecycle, guards: { maintenance, rateLimiter }, platform, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../db/database.js';
 import { findOperator, insertOperator, insertPrestation, listOfferCodes, offerExists } from '../domain/operators/repo.js';
 import { flags, required, siren, UsageError } from './args.js';
 import { loadDataset, provision } from '../integration/dataset.js';
+import { addContact, email, role } from './notices.js';
 
 export type Out = (line: string) => void;
 
@@ -34,17 +35,19 @@ async function guardPg<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export async function operatorAdd(config: Config, argv: string[], out: Out): Promise<void> {
-  const f = flags(argv, { siren: 'string', name: 'string', quadrigram: 'string' });
+  const f = flags(argv, { siren: 'string', name: 'string', quadrigram: 'string', email: 'string', role: 'string' });
   const s = siren(required(f, 'siren'));
   const name = required(f, 'name');
   const q = f.quadrigram as string | undefined;
   if (q !== undefined && !/^[A-Z0-9]{4}$/.test(q)) throw new UsageError(`--quadrigram must be 4 capital letters or digits, got "${q}"`);
+  const contact = f.email === undefined ? undefined : { email: email(f.email as string), role: role(f.role as string | undefined) };
   const made = await withDb(config, async (db) => {
     await guardPg(() => insertOperator(db.pool, s, name, q));
     // The integration platform gives every operator the test data set's prestations.
     return config.mode === 'integration' ? (await provision(db.pool, loadDataset(), s)).prestations : undefined;
   });
-  out(`operator ${s} (${name}) added${made === undefined ? '' : ` to the integration platform, with ${made} test prestations (INT-${s}-...)`}`);
+  if (contact) await addContact(config, s, contact.email, contact.role);
+  out(`operator ${s} (${name}) added${made === undefined ? '' : ` to the integration platform, with ${made} test prestations (INT-${s}-...)`}${contact ? `, notices to ${contact.email}` : ''}`);
 }
 
 export async function prestationAdd(config: Config, argv: string[], out: Out): Promise<void> {

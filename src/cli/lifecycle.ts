@@ -11,10 +11,13 @@ import { loadVersion } from '../soap/registry.js';
 import { CATALOGUE_DIR, loadCatalogueVersion } from '../catalogue/registry.js';
 import { PARIS } from '../calendar/index.js';
 import {
-  CATALOGUE_NAME, LifecycleRuleError, loadRows, publish, retire, seedFromArtefacts, type Evolution, type Kind,
+  CATALOGUE_NAME, LifecycleRuleError, loadRows, retire, seedFromArtefacts, type Evolution, type Kind,
 } from '../lifecycle/versions.js';
-import { addWindow, cancelWindow, listWindows, MaintenanceRuleError, parisIso } from '../guards/maintenance.js';
-import { listLimits, RateLimitRuleError, setLimit } from '../guards/rateLimit.js';
+import { listWindows, MaintenanceRuleError, parisIso } from '../guards/maintenance.js';
+import { listLimits, RateLimitRuleError } from '../guards/rateLimit.js';
+import { cancelMaintenance, recordMaintenance } from '../notices/producers/maintenance.js';
+import { recordRateLimit } from '../notices/producers/rateLimits.js';
+import { publishWithNotices } from '../notices/producers/evolutions.js';
 
 async function rules<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -62,7 +65,7 @@ async function publishCmd(config: Config, kind: Kind, name: string, version: str
   await withDb(config, async (db) => {
     await seedFromArtefacts(db.pool);
     const r = await rules(() =>
-      publish(db.pool, {
+      publishWithNotices(db.pool, {
         kind, name, version,
         productionDate: required(f, 'production-date', 'YYYY-MM-DD'),
         evolution: evolution(f),
@@ -72,7 +75,7 @@ async function publishCmd(config: Config, kind: Kind, name: string, version: str
     );
     for (const v of r.retired) out(`${name} ${v} retired (its sunset had come)`);
     out(`${kind === 'catalogue' ? 'catalogue' : name} ${version} published, production ${r.published.productionDate}` +
-      (r.older ? `; ${r.older.version} ends on ${r.older.sunsetDate}` : ''));
+      (r.older ? `; ${r.older.version} ends on ${r.older.sunsetDate}` : '') + `; ${r.notices} operator notice(s) queued`);
   });
 }
 
@@ -145,8 +148,8 @@ export async function maintenanceAdd(config: Config, argv: string[], out: Out): 
     urgent: Boolean(f.urgent),
   };
   await withDb(config, async (db) => {
-    const added = await rules(() => addWindow(db.pool, w, new Date()));
-    out(`maintenance ${added.id} from ${parisIso(added.startsAt)} to ${parisIso(added.endsAt)}${added.urgent ? ' (urgent)' : ''}: ${added.reason}`);
+    const added = await rules(() => recordMaintenance(db.pool, w, new Date()));
+    out(`maintenance ${added.id} from ${parisIso(added.startsAt)} to ${parisIso(added.endsAt)}${added.urgent ? ' (urgent)' : ''}: ${added.reason}; ${added.notices} operator notice(s) queued`);
   });
 }
 
@@ -162,7 +165,7 @@ export async function maintenanceCancel(config: Config, argv: string[], out: Out
   const id = Number(required(f, 'id'));
   if (!Number.isInteger(id)) throw new UsageError('--id must be a window number (esav maintenance list)');
   await withDb(config, async (db) => {
-    if (!(await cancelWindow(db.pool, id, new Date()))) throw new UsageError(`no planned window ${id} (esav maintenance list)`);
+    if (!(await cancelMaintenance(db.pool, id, new Date()))) throw new UsageError(`no planned window ${id} (esav maintenance list)`);
     out(`maintenance ${id} cancelled`);
   });
 }
@@ -176,8 +179,8 @@ export async function ratelimitSet(config: Config, argv: string[], out: Out): Pr
   const who = f.all ? null : siren(f.operator as string, 'operator');
   const from = parseInstant(required(f, 'from'), 'from');
   await withDb(config, async (db) => {
-    await rules(() => setLimit(db.pool, { siren: who, perMinute, effectiveFrom: from }, new Date()));
-    out(`rate limit for ${who ?? 'every operator'}: ${perMinute === null ? 'off' : `${perMinute} requests per minute`} from ${parisIso(from)}`);
+    const r = await rules(() => recordRateLimit(db.pool, { siren: who, perMinute, effectiveFrom: from }, new Date()));
+    out(`rate limit for ${who ?? 'every operator'}: ${perMinute === null ? 'off' : `${perMinute} requests per minute`} from ${parisIso(from)}; ${r.notices} operator notice(s) queued`);
   });
 }
 

@@ -11,6 +11,8 @@ import * as lifecycle from './lifecycle.js';
 import { statsCmd } from './stats.js';
 import { catalogueRender } from './catalogueRender.js';
 import { operatorValidation } from './validation.js';
+import * as notices from './notices.js';
+import * as soutien from './soutien.js';
 
 type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
@@ -66,12 +68,22 @@ const COMMANDS: Record<string, Command> = {
   'maintenance cancel': lifecycle.maintenanceCancel,
   'ratelimit set': lifecycle.ratelimitSet,
   'ratelimit list': lifecycle.ratelimitList,
+  'operator contact': notices.operatorContact,
+  'operator contacts': notices.operatorContacts,
+  'outbox list': notices.outboxList,
+  'outbox retry': notices.outboxRetry,
+  'outbox flush': notices.outboxFlush,
+  'soutien list': soutien.soutienList,
+  'soutien show': soutien.soutienShow,
+  'soutien comment': soutien.soutienComment,
+  'soutien close': soutien.soutienClose,
 };
 
 const USAGE = `usage: esav [--integration] <command> [flags]    (--integration, or ESAV_MODE=integration: the integration platform's database)
   serve [--integration]                 run the gateway (what npm start runs); --integration: the integration platform
   migrate                               apply database migrations
-  operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>]
+  operator add --siren <9 digits> --name <name> [--quadrigram <ABCD>] [--email <address> [--role technique|administrateur|commercial]]
+  operator contact --siren <siren> --email <address> [--role technique|administrateur|commercial] [--remove] | operator contacts [--siren <siren>]
   prestation add --operator <siren> --id <identifiant> --offer <code> [--ref-pto <ref>] [--end-a <a>] [--end-z <z>]
   operator suspend|resume --siren <siren> --reason <text>
   operator validation --siren <siren> [--record <domain>|all --reason <text>] [--json]   validated domains (production database)
@@ -109,6 +121,9 @@ const USAGE = `usage: esav [--integration] <command> [flags]    (--integration, 
   catalogue render --out <dir> [--version <YYYY-MM>] [--no-db]   HTML form mock-ups and a valid sample XML per form
   maintenance add --from <date-time> --to <date-time> --reason <text> [--urgent] | maintenance list | maintenance cancel --id <n>
   ratelimit set (--operator <siren> | --all) (--per-minute <n> | --off) --from <date> | ratelimit list
+  outbox list [--status pending|sent|failed|held] [--kind <kind>] [--limit <n>] | outbox retry --id <n> | outbox flush
+  soutien list [--state OUVERT|CLOS] [--operator <siren>] | soutien show <reference>
+  soutien comment <reference> <text> [--agent <name>] | soutien close <reference> --resolution <text> [--agent <name>]
 Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR, ESAV_PORT...): see README.md.`;
 
 async function serveCmd(argv: string[]): Promise<void> {

@@ -3,7 +3,7 @@
 // WSDLs and GET /ws still answer (they are not SOAP calls). Windows are read from memory,
 // refreshed on NOTIFY esav_lifecycle.
 import { DateTime } from 'luxon';
-import type { Pool } from '../db/pool.js';
+import type { Pool, PoolClient } from '../db/pool.js';
 import type { NotificationHub } from '../db/notifications.js';
 import type { Logger } from '../log.js';
 import { SoapFault } from '../soap/faults.js';
@@ -133,7 +133,7 @@ export async function listWindows(pool: Pool, since: Date): Promise<MaintenanceW
 }
 
 /** A planned interruption: at least 2 working days' notice (same wall time), unless urgent. */
-export async function addWindow(pool: Pool, w: MaintenanceWindow, now: Date): Promise<MaintenanceWindow> {
+export async function addWindow(pool: Pool | PoolClient, w: MaintenanceWindow, now: Date): Promise<MaintenanceWindow> {
   if (!(w.endsAt.getTime() > w.startsAt.getTime())) throw new MaintenanceRuleError('--to must be after --from');
   if (w.endsAt.getTime() <= now.getTime()) throw new MaintenanceRuleError(`the window ends in the past (now: ${parisIso(now)})`);
   if (!w.reason.trim()) throw new MaintenanceRuleError('--reason must say why (operators read it)');
@@ -152,7 +152,7 @@ export async function addWindow(pool: Pool, w: MaintenanceWindow, now: Date): Pr
   return { ...w, id: Number(rows[0].id) };
 }
 
-export async function cancelWindow(pool: Pool, id: number, now: Date): Promise<boolean> {
+export async function cancelWindow(pool: Pool | PoolClient, id: number, now: Date): Promise<boolean> {
   const r = await pool.query(`UPDATE maintenance_windows SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL`, [id, now]);
   return (r.rowCount ?? 0) > 0;
 }

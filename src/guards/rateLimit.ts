@@ -2,7 +2,7 @@
 // at least the day before. Limits are cached per process (NOTIFY esav_lifecycle); an operator
 // with a limit in force costs one UPSERT ... RETURNING on a shared per-minute counter, so the
 // count holds across every gateway process; operators without a limit cost nothing.
-import type { Pool } from '../db/pool.js';
+import type { Pool, PoolClient } from '../db/pool.js';
 import type { NotificationHub } from '../db/notifications.js';
 import type { Logger } from '../log.js';
 import type { Identity } from '../identity/resolver.js';
@@ -96,12 +96,12 @@ export async function listLimits(pool: Pool): Promise<RateLimitRow[]> {
 }
 
 /** A new decision; refused unless announced at least the day before (from the next Paris midnight). */
-export async function setLimit(pool: Pool, row: RateLimitRow, now: Date): Promise<RateLimitRow> {
+export async function setLimit(pool: Pool | PoolClient, row: RateLimitRow, now: Date): Promise<RateLimitRow & { id: number }> {
   const earliest = nextParisMidnight(now);
   if (row.effectiveFrom.getTime() < earliest.getTime()) {
     throw new RateLimitRuleError(`a rate limit is announced at least the day before: --from ${parisIso(earliest)} at the earliest (asked ${parisIso(row.effectiveFrom)})`);
   }
   if (row.perMinute !== null && (!Number.isInteger(row.perMinute) || row.perMinute < 1)) throw new RateLimitRuleError('--per-minute must be a positive integer');
-  await pool.query('INSERT INTO rate_limits (siren, per_minute, effective_from, created_at) VALUES ($1, $2, $3, $4)', [row.siren, row.perMinute, row.effectiveFrom, now]);
-  return row;
+  const r = await pool.query('INSERT INTO rate_limits (siren, per_minute, effective_from, created_at) VALUES ($1, $2, $3, $4) RETURNING id', [row.siren, row.perMinute, row.effectiveFrom, now]);
+  return { ...row, id: Number(r.rows[0].id) };
 }

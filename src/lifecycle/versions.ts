@@ -179,7 +179,8 @@ export function checkNotice(kind: Kind, name: string, productionDate: string, ev
   }
 }
 
-export async function publish(pool: Pool, req: PublishRequest, now: Date): Promise<PublishOutcome> {
+/** `recorded` runs in the publishing transaction (the notices of the evolution: src/notices). */
+export async function publish(pool: Pool, req: PublishRequest, now: Date, recorded?: (c: PoolClient, outcome: PublishOutcome) => Promise<void>): Promise<PublishOutcome> {
   const today = parisDate(now);
   const production = isoDate(req.productionDate, '--production-date');
   const notice = req.noticeDate ? isoDate(req.noticeDate, '--notice-date') : today;
@@ -236,7 +237,9 @@ export async function publish(pool: Pool, req: PublishRequest, now: Date): Promi
       [req.kind, req.name, req.version, production, req.evolution ?? null, notice, now],
     );
     const published = (await loadRows(c, req.kind, req.name)).find((r) => r.version === req.version)!;
-    return { published, older: olderOut, retired: gone.rows.map((r) => r.version as string) };
+    const outcome = { published, older: olderOut, retired: gone.rows.map((r) => r.version as string) };
+    await recorded?.(c, outcome);
+    return outcome;
   });
 }
 

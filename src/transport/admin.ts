@@ -4,11 +4,15 @@ import type { ServiceRegistry } from '../soap/registry.js';
 import { DomainError } from '../domain/errors.js';
 import type { TicketService } from '../domain/tickets/service.js';
 import { catalogueMockupRouter, type MockupRouterOptions } from '../catalogue/mockup/router.js';
+import type { SoutienService } from '../domain/soutien/service.js';
+import { soutienAdminRouter } from '../domain/soutien/admin.js';
 
 export interface AdminDeps {
   pool: Pool;
   registry: ServiceRegistry;
   tickets: TicketService;
+  /** e-soutien desk: /soutien routes (src/domain/soutien/admin.ts). */
+  soutien?: SoutienService;
   /** Certificate lifecycle: the client CA's CRL and the renewal metrics. */
   pki?: { crlPem(): Promise<string>; metrics(): Promise<string> };
   /** Everything /metrics serves (docs/metrics.md); the PKI metrics alone when unset. */
@@ -67,6 +71,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     await deps.tickets.savComment(String(req.params.reference), `sav:${typeof b.agent === 'string' ? b.agent : 'admin-api'}`, b.text);
     res.status(201).json({ reference: req.params.reference, added: true });
   }));
+
+  if (deps.soutien) app.use(soutienAdminRouter(deps.soutien));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof DomainError) {

@@ -29,6 +29,19 @@ export function esavOk(env: NodeJS.ProcessEnv, ...args: string[]): string {
   return r.stdout;
 }
 
+/** The same, without blocking this process: for commands that talk to a server the test runs (e.g. its SMTP server). */
+export function esavAsync(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ESAV_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
 /** Calls fn with each complete line the stream writes (a gateway's JSON log lines). */
 export function eachLine(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
   let buf = '';

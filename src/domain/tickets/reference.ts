@@ -7,10 +7,10 @@ import { randomInt } from 'node:crypto';
  * year digits and the random characters: any single wrong character is detected, and any swap
  * of two adjacent ones except 0 <-> Z (the one blind spot of Luhn mod N, like 09 <-> 90 in base 10). 8 random characters give 2^40 references a year; a collision is retried.
  */
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const N = ALPHABET.length;
 
-function luhnCheck(chars: string): string {
+export function luhnCheck(chars: string): string {
   let factor = 2;
   let sum = 0;
   for (let i = chars.length - 1; i >= 0; i--) {
