@@ -60,7 +60,13 @@ export class RateLimiter {
   }
 
   /** Pipeline, after identity: one shared count per operator and minute. */
-  async check(identity: Identity): Promise<void> {
+  /** Nothing to wait for (no promise) when no limit is recorded at all: the common case, on the hot path. */
+  check(identity: Identity): void | Promise<void> {
+    if (this.rows.length === 0 && (!this.hub || this.hub.live)) return;
+    return this.checkCounted(identity);
+  }
+
+  private async checkCounted(identity: Identity): Promise<void> {
     // Without the LISTEN connection the cache may be stale: read the decisions again.
     if (this.hub && !this.hub.live) await this.refresh();
     if (this.rows.length === 0) return;

@@ -51,7 +51,7 @@ export interface PipelineGuards {
   /** Retired or past its sunset: fault naming the current version; else the avisEvolution header, if any. */
   version?(service: string, version: string): string | undefined;
   /** The operator's requests per minute, when a limit is in force: Client fault with the moment to retry. */
-  rateLimit?(identity: Identity): Promise<void>;
+  rateLimit?(identity: Identity): void | Promise<void>;
   /** avisEvolution header for the form catalogue the payload names, when it has a sunset. */
   catalogueNotice?(payload: XmlElement): string | undefined;
   /** Production: the operator validated the service's domain (article 5.2.1); in memory when cached. */
@@ -110,7 +110,8 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     }
     const validated = deps.guards?.validation?.(trace.identity, service);
     if (validated) await validated;
-    await deps.guards?.rateLimit?.(trace.identity);
+    const limited = deps.guards?.rateLimit?.(trace.identity);
+    if (limited) await limited;
 
     assertSoapContentType(req.headers['content-type']);
     const body = await readBody(req, deps.maxBodyBytes);
