@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import pg from 'pg';
 import type { Logger } from '../log.js';
 
 export type { PgBoss };
@@ -30,8 +31,14 @@ export async function startJobs(databaseUrl: string, jobs: JobDefinition[], log:
   });
   boss.on('error', (err: Error) => log.error({ err: err.message }, 'job queue error'));
   await boss.start();
+  // Queues are tables (partitions): two workers creating them at once on a fresh database
+  // deadlocked (40P01, a worker died at its first start). One process at a time creates them.
+  await withStartLock(databaseUrl, async () => {
+    for (const job of jobs) {
+      await boss.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit ?? 3, retryDelay: 5, retryBackoff: true });
+    }
+  });
   for (const job of jobs) {
-    await boss.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit ?? 3, retryDelay: 5, retryBackoff: true });
     await boss.work<Record<string, unknown>>(
       job.name,
       { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: job.pollingIntervalSeconds ?? 1 },
@@ -49,4 +56,19 @@ export async function startJobs(databaseUrl: string, jobs: JobDefinition[], log:
     if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Europe/Paris' });
   }
   return boss;
+}
+
+/** Arbitrary key of the session advisory lock that serialises queue creation across processes. */
+const QUEUE_SETUP_LOCK = 0x65736176; // 'esav'
+
+async function withStartLock(databaseUrl: string, fn: () => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'esav-jobs-setup' });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK]);
+    await fn();
+  } finally {
+    // Ending the session releases the lock, also when fn failed.
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { spawnServe, type ServeProcess } from '../support/load.js';
+
+let serve: ServeProcess | undefined;
+let db: TestDatabase | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  await serve?.stop();
+  await db?.drop();
+  db = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  serve = undefined;
+});
+
+describe('first start of several workers on a fresh database', () => {
+  // Two workers creating the job queues at once deadlocked in PostgreSQL (40P01) and one died.
+  it('both workers start on the first try, three fresh databases in a row', async () => {
+    for (let round = 0; round < 3; round++) {
+      db = await freshDatabase();
+      dir = mkdtempSync(join(tmpdir(), 'esav-cluster-'));
+      serve = await spawnServe({ DATABASE_URL: db.url, ESAV_CERTS_DIR: join(dir, 'certs'), ESAV_DATA_DIR: join(dir, 'data'), ESAV_PORT: '0', ESAV_ADMIN_PORT: '0', ESAV_WORKERS: '2', ESAV_MAINTENANCE_NIGHTLY: 'off' }, 2, 90_000);
+      const trouble = serve.logs.filter((l) => /worker died|deadlock|"level":(50|60)/.test(l));
+      expect(trouble).toEqual([]);
+      await serve.stop();
+      serve = undefined;
+      await db.drop();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+    }
+  }, 300_000);
+});
