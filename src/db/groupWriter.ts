@@ -1,25 +1,27 @@
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve(): void;
+  resolve(result: R): void;
   reject(err: unknown): void;
 }
 
 /**
- * Writes that arrive while an earlier group is being written wait and go together in the next
+ * Writes that arrive while earlier groups are being written wait and go together in the next
  * one: one statement and one round trip for the group instead of one each. An idle process adds
- * no delay (a lone item goes at once). Each submit resolves once its group is written.
+ * no delay (a lone item goes at once). At most `maxInFlight` groups are written at a time. Each
+ * submit resolves, once its group is written, with its own result: `write` returns one result
+ * per item, in order (or nothing, for writes without one).
  */
-export class GroupWriter<T> {
-  private queue: Array<Pending<T>> = [];
+export class GroupWriter<T, R = void> {
+  private queue: Array<Pending<T, R>> = [];
   private inFlight = 0;
 
   constructor(
-    private readonly write: (items: T[]) => Promise<void>,
+    private readonly write: (items: T[]) => Promise<R[] | void>,
     private readonly maxGroup = 128,
     private readonly maxInFlight = 1,
   ) {}
 
-  submit(item: T): Promise<void> {
+  submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.pump();
@@ -32,7 +34,7 @@ export class GroupWriter<T> {
       this.inFlight++;
       this.write(group.map((p) => p.item))
         .then(
-          () => group.forEach((p) => p.resolve()),
+          (results) => group.forEach((p, i) => p.resolve((results ? results[i] : undefined) as R)),
           (err) => group.forEach((p) => p.reject(err)),
         )
         .finally(() => {

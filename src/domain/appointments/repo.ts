@@ -129,28 +129,30 @@ export async function findAppointment(db: Pool | PoolClient, id: string, forUpda
   return r.rows[0] && toAppointment(r.rows[0]);
 }
 
-export interface NewAppointment {
-  id: string;
-  siren: string;
-  technicianId: string;
-  zone: string;
-  type: string;
-  natureProduit: string;
-  segment: string;
+export interface NewAppointment extends Pick<AppointmentRow, 'id' | 'siren' | 'technicianId' | 'zone' | 'type' | 'natureProduit' | 'segment' | 'startsAt' | 'endsAt'> {
   defect: string;
-  startsAt: Date;
-  endsAt: Date;
   searchId: string;
   at: Date;
+}
+
+/** 'taken' when PostgreSQL's exclusion constraint refused the technician's time (23P01), whatever process booked it. */
+async function unlessTaken(write: Promise<unknown>): Promise<'ok' | 'taken'> {
+  try {
+    await write;
+    return 'ok';
+  } catch (err) {
+    if ((err as { code?: string }).code === '23P01') return 'taken';
+    throw err;
+  }
 }
 
 /**
  * Books the technician for the window. 'taken' when another booking got that technician's time
  * first: the exclusion constraint refused it (whatever process it came from).
  */
-export async function insertAppointment(pool: Pool, a: NewAppointment): Promise<'ok' | 'taken'> {
-  try {
-    await pool.query(
+export function insertAppointment(pool: Pool, a: NewAppointment): Promise<'ok' | 'taken'> {
+  return unlessTaken(
+    pool.query(
       `WITH a AS (
          INSERT INTO appointments (id, operator_siren, technician_id, code_insee, intervention_type, nature_produit, segment,
                                    defect_prelocalization, starts_at, ends_at, status, search_id, reserved_at, updated_at)
@@ -159,30 +161,22 @@ export async function insertAppointment(pool: Pool, a: NewAppointment): Promise<
        INSERT INTO appointment_events (appointment_id, at, action, detail)
        SELECT id, $12, 'RESERVATION', jsonb_build_object('debut', $9::timestamptz, 'fin', $10::timestamptz, 'technicien', $3::bigint) FROM a`,
       [a.id, a.siren, a.technicianId, a.zone, a.type, a.natureProduit, a.segment, a.defect, a.startsAt, a.endsAt, a.searchId, a.at],
-    );
-    return 'ok';
-  } catch (err) {
-    if ((err as { code?: string }).code === '23P01') return 'taken';
-    throw err;
-  }
+    ),
+  );
 }
 
 /** Moves an appointment to another window and technician; 'taken' as for insertAppointment. */
-export async function moveAppointment(pool: Pool, id: string, technicianId: string, startsAt: Date, endsAt: Date, at: Date, action: string): Promise<'ok' | 'taken'> {
-  try {
-    await pool.query(
+export function moveAppointment(pool: Pool, id: string, technicianId: string, startsAt: Date, endsAt: Date, at: Date, action: string): Promise<'ok' | 'taken'> {
+  return unlessTaken(
+    pool.query(
       `WITH a AS (
          UPDATE appointments SET technician_id = $2, starts_at = $3, ends_at = $4, updated_at = $5 WHERE id = $1 AND status <> 'ANNULE' RETURNING id
        )
        INSERT INTO appointment_events (appointment_id, at, action, detail)
        SELECT id, $5, $6, jsonb_build_object('debut', $3::timestamptz, 'fin', $4::timestamptz, 'technicien', $2::bigint) FROM a`,
       [id, technicianId, startsAt, endsAt, at, action],
-    );
-    return 'ok';
-  } catch (err) {
-    if ((err as { code?: string }).code === '23P01') return 'taken';
-    throw err;
-  }
+    ),
+  );
 }
 
 /** Confirms a CREE appointment with the ticket that was deposited for it (idempotent). */

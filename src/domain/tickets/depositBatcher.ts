@@ -1,12 +1,7 @@
 import type { Pool } from '../../db/pool.js';
 import { insertTickets, type InsertOutcome, type NewTicket } from './repo.js';
 import { newReference } from './reference.js';
-
-interface Pending {
-  ticket: NewTicket;
-  resolve(out: InsertOutcome | undefined): void;
-  reject(err: unknown): void;
-}
+import { GroupWriter } from '../../db/groupWriter.js';
 
 /**
  * Group commit for deposits. Deposits that arrive while earlier ones are being committed wait
@@ -18,58 +13,43 @@ interface Pending {
  * against 0.18 with two groups in flight, and ~10% more deposits per second).
  */
 export class DepositBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly groups: GroupWriter<NewTicket, InsertOutcome | undefined>;
 
   constructor(
     private readonly pool: Pool,
-    private readonly maxBatch = 64,
-    private readonly maxInFlight = 1,
-  ) {}
+    maxBatch = 64,
+    maxInFlight = 1,
+  ) {
+    this.groups = new GroupWriter((tickets) => this.commit(tickets), maxBatch, maxInFlight);
+  }
 
   /** Resolves once committed: the outcome, or undefined when the prestation is no longer the operator's. */
   submit(ticket: NewTicket): Promise<InsertOutcome | undefined> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ticket, resolve, reject });
-      this.pump();
-    });
+    return this.groups.submit(ticket);
   }
 
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const group = this.queue.splice(0, this.maxBatch);
-      this.inFlight++;
-      this.commit(group).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async commit(group: Pending[]): Promise<void> {
+  /** One outcome per ticket, in order. */
+  private async commit(group: NewTicket[]): Promise<Array<InsertOutcome | undefined>> {
     // Two retries of one external reference in the same group: insert the first, answer both from it.
-    const leaders = new Map<string, Pending>();
-    const followers: Array<[Pending, Pending]> = [];
-    const inserted: Pending[] = [];
-    for (const p of group) {
-      const key = p.ticket.externalRef === undefined ? undefined : `${p.ticket.siren}\u0000${p.ticket.externalRef}`;
+    const leaders = new Map<string, NewTicket>();
+    const leaderOf = new Map<NewTicket, NewTicket>();
+    const inserted: NewTicket[] = [];
+    for (const t of group) {
+      const key = t.externalRef === undefined ? undefined : `${t.siren}\u0000${t.externalRef}`;
       const leader = key === undefined ? undefined : leaders.get(key);
-      if (leader) followers.push([p, leader]);
+      if (leader) leaderOf.set(t, leader);
       else {
-        if (key !== undefined) leaders.set(key, p);
-        inserted.push(p);
+        if (key !== undefined) leaders.set(key, t);
+        inserted.push(t);
       }
     }
-    try {
-      const results = await this.insertWithFreshReferences(inserted.map((p) => p.ticket));
-      for (const p of inserted) p.resolve(results.get(p.ticket));
-      for (const [p, leader] of followers) {
-        const r = results.get(leader.ticket);
-        p.resolve(r && { ...r, created: false });
-      }
-    } catch (err) {
-      for (const p of group) p.reject(err);
-    }
+    const results = await this.insertWithFreshReferences(inserted);
+    return group.map((t) => {
+      const leader = leaderOf.get(t);
+      if (!leader) return results.get(t);
+      const r = results.get(leader);
+      return r && { ...r, created: false };
+    });
   }
 
   /** A random reference may (very rarely) exist already: draw new ones for the group and retry. */
