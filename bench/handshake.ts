@@ -15,7 +15,8 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { percentile, type LoadResult } from './load.js';
+import type { LoadResult } from './load.js';
+import { MeasureWindow } from './window.js';
 import { HANDSHAKE_PATH, type HandshakeTarget } from './scenarios.js';
 
 export interface HandshakeConfig {
@@ -91,7 +92,6 @@ function connectOnce(opts: tls.ConnectionOptions, timeoutMs: number): Promise<Ou
   });
 }
 
-const MAX_ERRORS = 10_000;
 
 async function run(cfg: HandshakeConfig): Promise<HandshakeResult> {
   // One TLS context per identity, made once: the loop then pays for handshakes, not for parsing PEM files.
@@ -111,87 +111,30 @@ async function run(cfg: HandshakeConfig): Promise<HandshakeResult> {
   const otherCa = await connectOnce(wrong, cfg.timeoutMs);
   if (otherCa.ok) probeFailures.push('a client certificate of another CA (the server certificate) was answered');
 
-  const t0 = performance.now();
-  const warmEnd = t0 + cfg.warmupMs;
-  const end = warmEnd + cfg.durationMs;
-  const seconds = Math.ceil(cfg.durationMs / 1000);
-  const perSecond = new Array<number>(seconds).fill(0);
-  const latencies: number[] = [];
-  const errorSamples = new Set<string>();
+  const window = new MeasureWindow(cfg.warmupMs, cfg.durationMs);
   let started = 0;
-  let ok = 0;
-  let errors = 0;
-  let warmupOk = 0;
-  let warmupErrors = 0;
-  let stoppedEarly: string | undefined;
-
-  let windowStarted = false;
-  let windowEnded = false;
-  const startWindow = () => {
-    windowStarted = true;
-    process.send?.({ type: 'measure-start' });
-  };
-  const endWindow = () => {
-    if (windowEnded || !windowStarted) return;
-    windowEnded = true;
-    process.send?.({ type: 'measure-end' });
-  };
-  const warmTimer = setTimeout(startWindow, Math.max(0, warmEnd - performance.now()));
-  const endTimer = setTimeout(endWindow, Math.max(0, end - performance.now()));
 
   async function connector(): Promise<void> {
     for (;;) {
       const start = performance.now();
-      if (start >= end) return;
+      if (window.over(start)) return;
       if (started >= cfg.maxConnections) {
-        stoppedEarly ??= `connection bound reached (${cfg.maxConnections})`;
-        return;
-      }
-      if (errors + warmupErrors >= MAX_ERRORS) {
-        stoppedEarly ??= `too many errors (${MAX_ERRORS})`;
+        window.stoppedEarly ??= `connection bound reached (${cfg.maxConnections})`;
         return;
       }
       started++;
       const r = await connectOnce(good, cfg.timeoutMs);
-      if (!r.ok && errorSamples.size < 5) errorSamples.add(r.reason!.slice(0, 300));
-      const done = performance.now();
-      if (done < warmEnd) {
-        if (r.ok) warmupOk++;
-        else warmupErrors++;
-      } else if (done <= end) {
-        if (r.ok) {
-          ok++;
-          latencies.push(done - start);
-          perSecond[Math.min(seconds - 1, Math.floor((done - warmEnd) / 1000))]!++;
-        } else errors++;
-      }
+      if (!r.ok) window.fail(r.reason!, 300);
+      window.record(start, performance.now(), r.ok);
     }
   }
 
   await Promise.all(Array.from({ length: cfg.connections }, () => connector()));
-  clearTimeout(warmTimer);
-  clearTimeout(endTimer);
-  endWindow();
-
-  const sorted = Float64Array.from(latencies).sort();
   return {
     scenario: `handshake@${cfg.target}`,
     connections: cfg.connections,
     durationMs: cfg.durationMs,
-    ok,
-    errors,
-    warmupOk,
-    warmupErrors,
-    errorSamples: [...errorSamples],
-    reqPerSec: ok / (cfg.durationMs / 1000),
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    p999: percentile(sorted, 99.9),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-    mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN,
-    perSecond,
-    stoppedEarly,
+    ...window.finish(),
     probeFailures,
     protocol: accepted.protocol,
     cipher: accepted.cipher,

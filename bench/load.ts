@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { MeasureWindow, percentile } from './window.js';
 import { Pool } from 'undici';
 import { isMixed, scenarioByName, type ClientScope, type ScenarioData, type SingleOperation, type SlotQuery } from './scenarios.js';
 
@@ -78,14 +79,6 @@ export interface OperationStats {
   p99: number;
 }
 
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
-}
-
-const MAX_ERRORS = 10_000;
-
 async function run(cfg: LoadConfig): Promise<LoadResult> {
   const scenario = scenarioByName(cfg.scenario);
   const mixed = isMixed(scenario);
@@ -118,51 +111,16 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
     return st;
   };
 
-  const t0 = performance.now();
-  const warmEnd = t0 + cfg.warmupMs;
-  const end = warmEnd + cfg.durationMs;
-  const seconds = Math.ceil(cfg.durationMs / 1000);
-  const perSecond = new Array<number>(seconds).fill(0);
-  const latencies: number[] = [];
-  const errorSamples = new Set<string>();
+  const window = new MeasureWindow(cfg.warmupMs, cfg.durationMs);
   let next = 0;
-  let ok = 0;
-  let errors = 0;
-  let warmupOk = 0;
-  let warmupErrors = 0;
-  let stoppedEarly: string | undefined;
   let responseBytes: number | undefined;
-
-  // The parent samples CPU on these two messages. When the last answers land after `end` but
-  // before the end timer's turn, the workers are done first: measure-end is then sent right away.
-  let windowStarted = false;
-  let windowEnded = false;
-  const startWindow = () => {
-    windowStarted = true;
-    process.send?.({ type: 'measure-start' });
-  };
-  const endWindow = () => {
-    if (windowEnded || !windowStarted) return;
-    windowEnded = true;
-    process.send?.({ type: 'measure-end' });
-  };
-  const warmTimer = setTimeout(startWindow, Math.max(0, warmEnd - performance.now()));
-  const endTimer = setTimeout(endWindow, Math.max(0, end - performance.now()));
-
-  function fail(reason: string): void {
-    if (errorSamples.size < 5) errorSamples.add(reason.slice(0, 400));
-  }
 
   async function worker(): Promise<void> {
     for (;;) {
       const start = performance.now();
-      if (start >= end) return;
+      if (window.over(start)) return;
       if (next >= cfg.maxRequests) {
-        stoppedEarly ??= `request bound reached (${cfg.maxRequests})`;
-        return;
-      }
-      if (errors + warmupErrors >= MAX_ERRORS) {
-        stoppedEarly ??= `too many errors (${MAX_ERRORS})`;
+        window.stoppedEarly ??= `request bound reached (${cfg.maxRequests})`;
         return;
       }
       const i = next++;
@@ -181,59 +139,32 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
         });
         const text = await res.body.text();
         good = res.statusCode === (s.expectStatus ?? 200) && s.check(text, i, data);
-        if (!good) fail(`${mixed ? `${s.operation}: ` : ''}HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+        if (!good) window.fail(`${mixed ? `${s.operation}: ` : ''}HTTP ${res.statusCode}: ${text.slice(0, 300)}`, 400);
         else if (!mixed) responseBytes ??= Buffer.byteLength(text);
       } catch (err) {
-        fail(`${(err as Error).name}: ${(err as Error).message}`);
+        window.fail(`${(err as Error).name}: ${(err as Error).message}`, 400);
       }
       const done = performance.now();
-      if (done < warmEnd) {
-        if (good) warmupOk++;
-        else warmupErrors++;
-      } else if (done <= end) {
+      if (window.record(start, done, good) && mixed) {
+        const st = opStats(s.operation);
         if (good) {
-          ok++;
-          latencies.push(done - start);
-          perSecond[Math.min(seconds - 1, Math.floor((done - warmEnd) / 1000))]!++;
-        } else errors++;
-        if (mixed) {
-          const st = opStats(s.operation);
-          if (good) {
-            st.ok++;
-            st.latencies.push(done - start);
-          } else st.errors++;
-        }
+          st.ok++;
+          st.latencies.push(done - start);
+        } else st.errors++;
       }
     }
   }
 
   await Promise.all(Array.from({ length: cfg.connections }, () => worker()));
-  clearTimeout(warmTimer);
-  clearTimeout(endTimer);
-  endWindow();
+  const figures = window.finish();
   await Promise.all([...pools.values()].map((p) => p.close()));
 
-  const sorted = Float64Array.from(latencies).sort();
-  const sum = latencies.reduce((a, b) => a + b, 0);
   return {
     scenario: cfg.scenario,
     connections: cfg.connections,
     durationMs: cfg.durationMs,
-    ok,
-    errors,
-    warmupOk,
-    warmupErrors,
-    errorSamples: [...errorSamples],
-    reqPerSec: ok / (cfg.durationMs / 1000),
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    p999: percentile(sorted, 99.9),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
-    mean: latencies.length ? sum / latencies.length : NaN,
-    perSecond,
+    ...figures,
     responseBytes,
-    stoppedEarly,
     byOperation: mixed
       ? scenario.mix.map(({ operation }) => {
           const st = byOp.get(operation) ?? { ok: 0, errors: 0, latencies: [] };
@@ -244,7 +175,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   };
 }
 
-// Only when run as the load process (the module also exports types and percentile()).
+// Only when run as the load process (the module also exports its types).
 if (process.argv[1] && /load\.js$/.test(process.argv[1]) && process.send) {
   process.on('disconnect', () => process.exit(1));
   run(JSON.parse(process.argv[2]!) as LoadConfig).then(
