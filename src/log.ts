@@ -51,6 +51,18 @@ export function createAccessLogger(level: string): AccessLogger {
   const enabled = (pino.levels.values[level] ?? 30) <= 30;
   const dest = stdout();
   const pid = `,"pid":${process.pid}`;
+  // The keys and messages are the pipeline's few constants: quoted once. Values made only of
+  // these characters need no JSON escaping (ids, SIRENs, fingerprints, names, codes), which
+  // spares a call into JSON.stringify per field.
+  const quoted = new Map<string, string>();
+  const quote = (s: string) => {
+    let q = quoted.get(s);
+    if (q === undefined) {
+      q = JSON.stringify(s);
+      if (quoted.size < 1000) quoted.set(s, q);
+    }
+    return q;
+  };
   return {
     info(fields, msg) {
       if (!enabled) return;
@@ -58,9 +70,11 @@ export function createAccessLogger(level: string): AccessLogger {
       for (const k in fields) {
         const v = fields[k];
         if (v === undefined) continue;
-        line += `,${JSON.stringify(k)}:${typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v)}`;
+        line += `,${quote(k)}:${typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : PLAIN.test(v) ? `"${v}"` : JSON.stringify(v)}`;
       }
-      dest.write(`${line},"msg":${JSON.stringify(msg)}}\n`);
+      dest.write(`${line},"msg":${quote(msg)}}\n`);
     },
   };
 }
+
+const PLAIN = /^[A-Za-z0-9_.:@+\/ -]*$/;

@@ -1,5 +1,6 @@
-import type { XmlDocument, XmlElement } from 'libxml2-wasm';
-import { elementChildren } from './xml.js';
+import { XmlElement } from 'libxml2-wasm';
+// The struct readers libxml2-wasm itself uses for its node classes (see treeReader.ts).
+import { XmlNamedNodeStruct, XmlNsStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import { clientFault, SoapFault, FAULT_NS, type FaultKind } from './faults.js';
 import { escapeXml } from './serialize.js';
 
@@ -11,28 +12,51 @@ export interface EnvelopeParts {
   payload: XmlElement;
 }
 
-/** Checks the SOAP 1.1 envelope's shape and returns its header blocks and single body child. */
-export function envelopeParts(doc: XmlDocument): EnvelopeParts {
-  const root = doc.root;
-  if (root.name !== 'Envelope' || root.namespaceUri !== SOAP11_NS) {
-    if (root.name === 'Envelope' && root.namespaceUri === SOAP12_NS) {
+const ELEMENT_NODE = 1;
+const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
+const wrap = (ptr: number): XmlElement => new (XmlElement as unknown as new (p: number) => XmlElement)(ptr);
+const localName = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
+const namespaceOf = (ptr: number): string => {
+  const ns = XmlNamedNodeStruct.namespace(ptr);
+  return ns ? XmlNsStruct.href(ns) : '';
+};
+/** Element children of an element, as node pointers. */
+function childElements(ptr: number): number[] {
+  const out: number[] = [];
+  for (let n = XmlTreeCommonStruct.children(ptr); n; n = XmlTreeCommonStruct.next(n)) if (XmlTreeCommonStruct.type(n) === ELEMENT_NODE) out.push(n);
+  return out;
+}
+
+/**
+ * Checks the SOAP 1.1 envelope's shape and returns its header blocks and single body child.
+ * Read from libxml2's tree in place (as treeReader.ts): the element wrappers' getters cost ~4% of
+ * a state query here; only the elements returned are wrapped.
+ */
+export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts {
+  const root = nodePtr(doc.root);
+  const rootName = localName(root);
+  const rootNs = namespaceOf(root);
+  if (rootName !== 'Envelope' || rootNs !== SOAP11_NS) {
+    if (rootName === 'Envelope' && rootNs === SOAP12_NS) {
       throw new SoapFault('VersionMismatch', 'VERSION_SOAP', 'Seul SOAP 1.1 est accepté (espace de noms http://schemas.xmlsoap.org/soap/envelope/).');
     }
-    throw clientFault('ENVELOPPE_SOAP_ABSENTE', `L'élément racine doit être soap:Envelope (SOAP 1.1), reçu {${root.namespaceUri}}${root.name}.`);
+    throw clientFault('ENVELOPPE_SOAP_ABSENTE', `L'élément racine doit être soap:Envelope (SOAP 1.1), reçu {${rootNs}}${rootName}.`);
   }
-  let header: XmlElement | undefined;
-  let body: XmlElement | undefined;
-  for (const child of elementChildren(root)) {
-    if (child.namespaceUri === SOAP11_NS && child.name === 'Header' && !header && !body) header = child;
-    else if (child.namespaceUri === SOAP11_NS && child.name === 'Body' && !body) body = child;
-    else throw clientFault('ENVELOPPE_SOAP_INVALIDE', `Élément inattendu dans soap:Envelope : {${child.namespaceUri}}${child.name}.`);
+  let header = 0;
+  let body = 0;
+  for (const child of childElements(root)) {
+    const ns = namespaceOf(child);
+    const name = localName(child);
+    if (ns === SOAP11_NS && name === 'Header' && !header && !body) header = child;
+    else if (ns === SOAP11_NS && name === 'Body' && !body) body = child;
+    else throw clientFault('ENVELOPPE_SOAP_INVALIDE', `Élément inattendu dans soap:Envelope : {${ns}}${name}.`);
   }
   if (!body) throw clientFault('ENVELOPPE_SOAP_INVALIDE', 'soap:Body est absent.');
-  const payloads = elementChildren(body);
+  const payloads = childElements(body);
   if (payloads.length !== 1) {
     throw clientFault('ENVELOPPE_SOAP_INVALIDE', `soap:Body doit contenir exactement un élément (document/literal), il en contient ${payloads.length}.`);
   }
-  return { headers: header ? elementChildren(header) : [], payload: payloads[0]! };
+  return { headers: header ? childElements(header).map(wrap) : [], payload: wrap(payloads[0]!) };
 }
 
 export function envelope(bodyXml: string, headerXml = ''): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { XmlDocument, XmlElement } from 'libxml2-wasm';
+import type { XmlElement } from 'libxml2-wasm';
 import type { Identity, IdentityResolver } from '../identity/resolver.js';
 import type { AccessLogger, Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
@@ -10,7 +10,7 @@ import { forwardedPeer, type ProxyTrust } from '../transport/forwardedCert.js';
 import { assertSafeXml, assertSoapContentType } from '../guards/xmlSafety.js';
 import { clientFault, SoapFault, serverFault } from './faults.js';
 import { envelope, envelopeParts, faultXml, SOAP11_NS } from './envelope.js';
-import { parseRequest, validateElement } from './xml.js';
+import { parseRequest, validateElement, type ParsedRequest } from './xml.js';
 import { toObject, type XmlObject } from './toObject.js';
 import { serializeElement } from './serialize.js';
 import type { ServiceRegistry, ServiceVersion } from './registry.js';
@@ -154,7 +154,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
   return reply;
 }
 
-async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBinding, doc: XmlDocument, req: IncomingMessage, trace: Trace): Promise<SoapReply> {
+async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBinding, doc: ParsedRequest, req: IncomingMessage, trace: Trace): Promise<SoapReply> {
   const { headers, payload } = envelopeParts(doc);
 
   const understood = new Set(binding.understoodHeaders ?? []);
@@ -203,6 +203,9 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
 }
 
 function checkSoapAction(header: string | string[] | undefined, expected: string): void {
+  // The usual forms first: quoted, as WS-I asks, or bare.
+  if (header !== undefined && header.length === expected.length + 2 && header === `"${expected}"`) return;
+  if (header === expected || header === '""') return;
   if (header === undefined) {
     throw clientFault('SOAPACTION_ABSENTE', `L'en-tête HTTP SOAPAction est obligatoire en SOAP 1.1 ; attendu : "${expected}".`);
   }

@@ -2,13 +2,21 @@ import {
   ParseOption,
   XmlDocument,
   XmlElement,
-  XmlParseError,
   XsdValidator,
   XmlValidateError,
   xmlRegisterInputProvider,
   type ErrorDetail,
 } from 'libxml2-wasm';
 import { fsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
+import {
+  error,
+  xmlCtxtSetErrorHandler,
+  xmlDocGetRootElement,
+  xmlFreeDoc,
+  xmlFreeParserCtxt,
+  xmlNewParserCtxt,
+  xmlReadMemory,
+} from 'libxml2-wasm/lib/libxml2.mjs';
 import { resolve, sep } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -45,16 +53,79 @@ function diagnostics(details: ErrorDetail[]): FaultDiagnostic[] {
   }));
 }
 
-/** Parses an untrusted request body. Throws a Client fault on malformed XML. */
-export function parseRequest(body: Buffer): XmlDocument {
-  try {
-    return XmlDocument.fromBuffer(body, { option: REQUEST_OPTIONS });
-  } catch (err) {
-    if (err instanceof XmlParseError) {
-      throw clientFault('XML_MALFORME', 'Le message n\'est pas un XML bien formé.', diagnostics(err.details));
+/** A parsed request body: its root element, and the document's memory to give back. */
+export interface ParsedRequest {
+  readonly root: XmlElement;
+  /** Frees the document (once; the root and every element read from it are then invalid). */
+  dispose(): void;
+}
+
+/**
+ * One libxml2 parser context per process, reused from request to request: a new context per
+ * parse (what XmlDocument.fromBuffer does) allocated and freed its name dictionary, input and
+ * node stacks each time. xmlCtxtReadMemory resets the context before each document. The names
+ * of every document parsed go into the context's dictionary, which the documents share, so the
+ * context is replaced after PARSER_BYTES bytes or PARSER_DOCUMENTS documents: a caller sending
+ * ever new element names grows it by at most that much.
+ */
+const PARSER_BYTES = 4 * 1024 * 1024;
+const PARSER_DOCUMENTS = 2000;
+class RequestParser {
+  private ctxt = 0;
+  private bytes = 0;
+  private documents = 0;
+  private readonly errors: ErrorDetail[] = [];
+  private readonly errorSlot = error.storage.allocate(this.errors);
+
+  parse(body: Buffer): number {
+    if (this.ctxt === 0 || this.bytes > PARSER_BYTES || this.documents >= PARSER_DOCUMENTS) this.renew();
+    this.bytes += body.length;
+    this.documents++;
+    this.errors.length = 0;
+    const doc = xmlReadMemory(this.ctxt, body, null, null, REQUEST_OPTIONS);
+    // Warnings (level 1) leave a valid document; an error or a fatal error refuses it.
+    if (doc === 0 || this.errors.some((d) => d.level >= 2)) {
+      if (doc !== 0) xmlFreeDoc(doc);
+      const details = this.errors.splice(0);
+      throw clientFault('XML_MALFORME', 'Le message n\'est pas un XML bien formé.', diagnostics(details));
     }
-    throw err;
+    return doc;
   }
+
+  private renew(): void {
+    // Documents already parsed keep a reference to the old dictionary: freeing the context
+    // leaves it to them.
+    if (this.ctxt !== 0) xmlFreeParserCtxt(this.ctxt);
+    this.ctxt = xmlNewParserCtxt();
+    if (this.ctxt === 0) throw new Error('libxml2: no memory for a parser context');
+    xmlCtxtSetErrorHandler(this.ctxt, error.errorCollector, this.errorSlot);
+    this.bytes = 0;
+    this.documents = 0;
+  }
+}
+const requestParser = new RequestParser();
+
+/** Parses an untrusted request body. Throws a Client fault on malformed XML. */
+export function parseRequest(body: Buffer): ParsedRequest {
+  let doc = requestParser.parse(body);
+  const rootPtr = xmlDocGetRootElement(doc);
+  if (rootPtr === 0) {
+    xmlFreeDoc(doc);
+    throw clientFault('XML_MALFORME', 'Le message n\'a pas d\'élément racine.');
+  }
+  const root = new (XmlElement as unknown as new (ptr: number) => XmlElement)(rootPtr);
+  return {
+    root,
+    dispose() {
+      if (doc === 0) return;
+      // Code reading `element.doc` makes the package wrap the document and register it for
+      // freeing when collected: then the wrapper frees it, once.
+      const wrapper = (XmlDocument as unknown as { peekInstance(p: number): XmlDocument | null }).peekInstance(doc);
+      if (wrapper) wrapper.dispose();
+      else xmlFreeDoc(doc);
+      doc = 0;
+    },
+  };
 }
 
 /** Compiles an XSD file from the project's own folders (imports resolved relative to it). */

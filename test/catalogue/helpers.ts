@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { join } from 'node:path';
 import { SoapFault } from '../../src/soap/faults.js';
-import { elementChildren, parseRequest, type XmlDocument, type XmlElement } from '../../src/soap/xml.js';
+import { elementChildren, parseRequest, type ParsedRequest, type XmlElement } from '../../src/soap/xml.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 /** Fixtures stay in the source tree (tsc does not copy them to dist/). */
@@ -10,7 +10,7 @@ export const FIXTURES = join(PROJECT_ROOT, 'test', 'catalogue', 'fixtures');
 export const ns = (version: string, form: 'ftth-acces' | 'eth-entreprise' | 'cuivre-acces') =>
   `urn:fr:esav:catalogue:${version}:${form}`;
 
-const docs: XmlDocument[] = [];
+const docs: ParsedRequest[] = [];
 
 /**
  * Parses a form the way a deposit carries it: inside a SOAP envelope, in the <formulaire>
@@ -24,7 +24,7 @@ export function formInEnvelope(formXml: string, prefixNs?: string): XmlElement |
     `</s:deposerSignalisation></soapenv:Body></soapenv:Envelope>`;
   const doc = parseRequest(Buffer.from(xml));
   docs.push(doc);
-  const wrapper = doc.get('//s:formulaire', { s: 'urn:fr:esav:signalisation:v2' }) as XmlElement;
+  const wrapper = doc.root.get('//s:formulaire', { s: 'urn:fr:esav:signalisation:v2' }) as XmlElement;
   return elementChildren(wrapper)[0];
 }
 

@@ -25,6 +25,9 @@ describe('ticket references', () => {
           const wrong = [...chars];
           wrong[i] = c;
           expect(normaliseReference(wrong.join(''))).toBeUndefined();
+          // ... also written as the gateway writes references (the canonical form's own path)
+          const w = wrong.join('');
+          expect(normaliseReference(`${w.slice(0, 3)}-${w.slice(3, 7)}-${w.slice(7, 11)}-${w[11]}`)).toBeUndefined();
         }
       }
     }

@@ -34,6 +34,8 @@ export const REFERENCE_PATTERN = /^S[0-9]{2}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-
 
 /** Accepts a reference typed by a person: case and separators do not matter, O/I/L are read as 0/1/1. */
 export function normaliseReference(input: string): string | undefined {
+  // As the gateway writes it (what operators' systems send back): only the check digit to verify.
+  if (input.length === 15 && REFERENCE_PATTERN.test(input)) return luhnCheck(input.slice(1, 3) + input.slice(4, 8) + input.slice(9, 13)) === input[14] ? input : undefined;
   const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (!/^S[0-9]{2}[0-9A-HJKMNP-TV-Z]{9}$/.test(s)) return undefined;
   const body = s.slice(1, 11);
