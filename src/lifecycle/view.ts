@@ -16,7 +16,8 @@ export const EVOLUTION_NS = 'urn:fr:esav:evolution:v1';
 
 export class LifecycleView {
   private rows: LifecycleRow[] = [];
-  private byKey = new Map<string, LifecycleRow>();
+  // kind -> name -> version: read on every call, so no key string is built per lookup.
+  private byKey = new Map<string, Map<string, Map<string, LifecycleRow>>>();
   private catalogueSunsets = false;
   /** Validators of versions removed from the registry: a request may still use one; freed at close. */
   private readonly removed: ServiceVersion[] = [];
@@ -50,7 +51,15 @@ export class LifecycleView {
   async refresh(): Promise<void> {
     const rows = await loadRows(this.pool);
     this.rows = rows;
-    this.byKey = new Map(rows.map((r) => [`${r.kind}/${r.name}/${r.version}`, r]));
+    const byKey = new Map<string, Map<string, Map<string, LifecycleRow>>>();
+    for (const r of rows) {
+      let names = byKey.get(r.kind);
+      if (!names) byKey.set(r.kind, (names = new Map()));
+      let versions = names.get(r.name);
+      if (!versions) names.set(r.name, (versions = new Map()));
+      versions.set(r.version, r);
+    }
+    this.byKey = byKey;
     this.catalogueSunsets = rows.some((r) => r.kind === 'catalogue' && r.status === 'live' && r.sunsetDate !== null);
     this.syncRegistry();
     this.catalogues?.sync(rows.filter((r) => r.kind === 'catalogue'), this.log);
@@ -78,7 +87,7 @@ export class LifecycleView {
   }
 
   row(kind: Kind, name: string, version: string): LifecycleRow | undefined {
-    return this.byKey.get(`${kind}/${name}/${version}`);
+    return this.byKey.get(kind)?.get(name)?.get(version);
   }
 
   rowsOf(kind: Kind, name: string): LifecycleRow[] {

@@ -16,10 +16,24 @@ const ELEMENT_NODE = 1;
 const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
 const wrap = (ptr: number): XmlElement => new (XmlElement as unknown as new (p: number) => XmlElement)(ptr);
 const localName = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
-const namespaceOf = (ptr: number): string => {
-  const ns = XmlNamedNodeStruct.namespace(ptr);
-  return ns ? XmlNsStruct.href(ns) : '';
-};
+/**
+ * The namespace URI of an element. Envelope, Header and Body usually share one declaration: the
+ * last xmlNs read is remembered for the length of one envelopeParts call (not longer: a freed
+ * document's memory is reused by the next one).
+ */
+class Namespaces {
+  private ns = 0;
+  private href = '';
+  of(ptr: number): string {
+    const ns = XmlNamedNodeStruct.namespace(ptr);
+    if (!ns) return '';
+    if (ns !== this.ns) {
+      this.ns = ns;
+      this.href = XmlNsStruct.href(ns);
+    }
+    return this.href;
+  }
+}
 /** Element children of an element, as node pointers. */
 function childElements(ptr: number): number[] {
   const out: number[] = [];
@@ -33,6 +47,8 @@ function childElements(ptr: number): number[] {
  * a state query here; only the elements returned are wrapped.
  */
 export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts {
+  const namespaces = new Namespaces();
+  const namespaceOf = (ptr: number) => namespaces.of(ptr);
   const root = nodePtr(doc.root);
   const rootName = localName(root);
   const rootNs = namespaceOf(root);

@@ -157,11 +157,11 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
 async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBinding, doc: ParsedRequest, req: IncomingMessage, trace: Trace): Promise<SoapReply> {
   const { headers, payload } = envelopeParts(doc);
 
-  const understood = new Set(binding.understoodHeaders ?? []);
   const headerData: XmlObject = {};
+  const understood = headers.length ? new Set(binding.understoodHeaders ?? []) : undefined;
   for (const h of headers) {
     const mu = h.attr('mustUnderstand', 'soap') ?? h.attrs.find((a) => a.name === 'mustUnderstand' && a.namespaceUri === SOAP11_NS);
-    if (!understood.has(h.name)) {
+    if (!understood!.has(h.name)) {
       if (mu && (mu.value === '1' || mu.value === 'true')) {
         throw new SoapFault('MustUnderstand', 'ENTETE_NON_COMPRISE', `L'en-tête {${h.namespaceUri}}${h.name} est marqué mustUnderstand mais n'est pas pris en charge par ce service.`);
       }
