@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { spawnServe, type ServeProcess } from '../support/load.js';
+import { workerExecArgv } from '../../src/cluster.js';
 
 let serve: ServeProcess | undefined;
 let db: TestDatabase | undefined;
@@ -17,6 +18,15 @@ afterEach(async () => {
   serve = undefined;
 });
 
+describe('the workers\' node flags', () => {
+  it('add a 2 MB semi-space unless the operator chose one', () => {
+    expect(workerExecArgv([], '')).toEqual(['--max-semi-space-size=2']);
+    expect(workerExecArgv(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(['--enable-source-maps', '--max-semi-space-size=2']);
+    expect(workerExecArgv([], '--max-semi-space-size=16')).toEqual([]);
+    expect(workerExecArgv(['--semi-space-size=8'], '')).toEqual(['--semi-space-size=8']);
+  });
+});
+
 describe('first start of several workers on a fresh database', () => {
   // Two workers creating the job queues at once deadlocked in PostgreSQL (40P01) and one died.
   it('both workers start on the first try, three fresh databases in a row', async () => {
@@ -26,6 +36,12 @@ describe('first start of several workers on a fresh database', () => {
       serve = await spawnServe({ DATABASE_URL: db.url, ESAV_CERTS_DIR: join(dir, 'certs'), ESAV_DATA_DIR: join(dir, 'data'), ESAV_PORT: '0', ESAV_ADMIN_PORT: '0', ESAV_WORKERS: '2', ESAV_MAINTENANCE_NIGHTLY: 'off' }, 2, 90_000);
       const trouble = serve.logs.filter((l) => /worker died|deadlock|"level":(50|60)/.test(l));
       expect(trouble).toEqual([]);
+      if (round === 0) {
+        // The workers run with the small young generation (src/cluster.ts workerExecArgv).
+        const pids = [...new Set(serve.logs.filter((l) => /listening/.test(l)).map((l) => (JSON.parse(l) as { pid: number }).pid))];
+        expect(pids).toHaveLength(2);
+        for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
+      }
       await serve.stop();
       serve = undefined;
       await db.drop();
