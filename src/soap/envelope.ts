@@ -1,4 +1,5 @@
-import { XmlElement } from 'libxml2-wasm';
+import type { XmlElement } from 'libxml2-wasm';
+import { elementAt, nodePtr } from './treeReader.js';
 // The struct readers libxml2-wasm itself uses for its node classes (see treeReader.ts).
 import { XmlNamedNodeStruct, XmlNsStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import { clientFault, SoapFault, FAULT_NS, type FaultKind } from './faults.js';
@@ -13,8 +14,6 @@ export interface EnvelopeParts {
 }
 
 const ELEMENT_NODE = 1;
-const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
-const wrap = (ptr: number): XmlElement => new (XmlElement as unknown as new (p: number) => XmlElement)(ptr);
 const localName = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
 /**
  * The namespace URI of an element. Envelope, Header and Body usually share one declaration: the
@@ -72,7 +71,7 @@ export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts
   if (payloads.length !== 1) {
     throw clientFault('ENVELOPPE_SOAP_INVALIDE', `soap:Body doit contenir exactement un élément (document/literal), il en contient ${payloads.length}.`);
   }
-  return { headers: header ? childElements(header).map(wrap) : [], payload: wrap(payloads[0]!) };
+  return { headers: header ? childElements(header).map(elementAt) : [], payload: elementAt(payloads[0]!) };
 }
 
 export function envelope(bodyXml: string, headerXml = ''): string {

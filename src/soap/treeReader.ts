@@ -1,4 +1,4 @@
-import type { XmlElement } from 'libxml2-wasm';
+import { XmlElement } from 'libxml2-wasm';
 // The struct readers libxml2-wasm itself uses for its node classes (same package, same layout).
 import { XmlNodeStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import type { XmlObject, XmlValue } from './toObject.js';
@@ -13,7 +13,10 @@ const CDATA = 4;
  */
 const CONTENT_MINUS_NAME = 32;
 
-const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
+/** The libxml2 node an element wrapper stands for (the package keeps it in `_nodePtr`). */
+export const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
+/** A wrapper for an element node read in place (the package's own constructor: no registration, nothing to free). */
+export const elementAt = (ptr: number): XmlElement => new (XmlElement as unknown as new (p: number) => XmlElement)(ptr);
 const nameOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
 const textOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr + CONTENT_MINUS_NAME);
 

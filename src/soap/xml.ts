@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../paths.js';
 import { clientFault, type FaultDiagnostic } from './faults.js';
+import { elementAt } from './treeReader.js';
 
 export { XmlDocument, XmlElement, XsdValidator };
 
@@ -113,7 +114,7 @@ export function parseRequest(body: Buffer): ParsedRequest {
     xmlFreeDoc(doc);
     throw clientFault('XML_MALFORME', 'Le message n\'a pas d\'élément racine.');
   }
-  const root = new (XmlElement as unknown as new (ptr: number) => XmlElement)(rootPtr);
+  const root = elementAt(rootPtr);
   return {
     root,
     dispose() {
