@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { MeasureWindow, percentile } from './window.js';
+import { MeasureWindow, percentile, type WindowFigures } from './window.js';
 import { Pool } from 'undici';
 import { isMixed, scenarioByName, type ClientScope, type ScenarioData, type SingleOperation, type SlotQuery } from './scenarios.js';
 
@@ -42,31 +42,12 @@ export interface LoadConfig {
   slots?: SlotQuery;
 }
 
-export interface LoadResult {
+export interface LoadResult extends WindowFigures {
   scenario: string;
   connections: number;
   durationMs: number;
-  /** Successful answers completed in the measured window. */
-  ok: number;
-  /** Wrong status, failed check or transport error, completed in the measured window. */
-  errors: number;
-  warmupOk: number;
-  warmupErrors: number;
-  /** A few distinct error descriptions, for the report. */
-  errorSamples: string[];
-  reqPerSec: number;
-  /** Latency of the successful answers of the window, in ms. */
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-  /** Successful answers per whole second of the window. */
-  perSecond: number[];
   /** Size of the response body of the first successful answer (bytes), to compare answer sizes between targets (single scenarios). */
   responseBytes?: number;
-  stoppedEarly?: string;
   /** Mixed scenarios: the answers of the window by operation (the mix actually sent, and each one's latency). */
   byOperation?: OperationStats[];
 }

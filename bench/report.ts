@@ -117,6 +117,8 @@ function label(r: Row | SkippedRow): string {
 
 export const f0 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(0));
 export const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+/** The slowest and the fastest whole second of a window: "min..max". */
+const secondsRange = (perSecond: number[]) => `${Math.min(...perSecond)}..${Math.max(...perSecond)}`;
 export const cores = (n: number | undefined) => (n === undefined ? 'n/a' : n.toFixed(2));
 export const fx = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(2)}x`);
 /** Other processes busier than this during a window make its numbers suspect. */
@@ -315,10 +317,9 @@ export function renderConsole(report: Report): string {
   out.push('');
   out.push(`${pad('details', 34)}${pad('p90', 9, true)}${pad('p99.9', 9, true)}${pad('max', 9, true)}${pad('1-s min..max req/s', 21, true)}${pad('resp. B', 9, true)}${pad('cpu target', 12, true)}${pad('cpu pg', 9, true)}${pad('cpu load', 10, true)}${pad('cpu other', 11, true)}`);
   for (const r of report.rows) {
-    const ps = r.result.perSecond;
     out.push(
       `${pad(label(r), 34)}${pad(f2(r.result.p90), 9, true)}${pad(f2(r.result.p999), 9, true)}${pad(f2(r.result.max), 9, true)}` +
-        `${pad(`${Math.min(...ps)}..${Math.max(...ps)}`, 21, true)}${pad(f0(r.result.responseBytes), 9, true)}${pad(cores(r.cpu.targetCores), 12, true)}${pad(r.target === 'gateway' ? cores(r.cpu.dbCores) : '-', 9, true)}${pad(cores(r.cpu.loadCores), 10, true)}${pad(cores(r.cpu.otherCores), 11, true)}`,
+        `${pad(secondsRange(r.result.perSecond), 21, true)}${pad(f0(r.result.responseBytes), 9, true)}${pad(cores(r.cpu.targetCores), 12, true)}${pad(r.target === 'gateway' ? cores(r.cpu.dbCores) : '-', 9, true)}${pad(cores(r.cpu.loadCores), 10, true)}${pad(cores(r.cpu.otherCores), 11, true)}`,
     );
   }
   out.push('(cpu = cores busy on average during the measured window: target (all its node processes: the gateway primary and workers), its PostgreSQL, load generator, anything else on the machine)');
@@ -400,9 +401,8 @@ function renderHandshakesMd(report: Report, out: string[]): void {
   out.push('| target | connections/s | p50 ms | p99 ms | errors | 1-s min..max | CPU target | CPU load gen. | CPU other | negotiated |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const h of report.handshakes) {
-    const ps = h.result.perSecond;
     out.push(
-      `| ${handshakeLabel(report, h.target)} | ${f0(h.result.reqPerSec)} | ${f2(h.result.p50)} | ${f2(h.result.p99)} | ${h.result.errors} | ${Math.min(...ps)}..${Math.max(...ps)} | ${cores(h.cpu.targetCores)} | ${cores(h.cpu.loadCores)} | ${cores(h.cpu.otherCores)} | ${h.result.protocol ?? '?'} ${h.result.cipher ?? ''} |`,
+      `| ${handshakeLabel(report, h.target)} | ${f0(h.result.reqPerSec)} | ${f2(h.result.p50)} | ${f2(h.result.p99)} | ${h.result.errors} | ${secondsRange(h.result.perSecond)} | ${cores(h.cpu.targetCores)} | ${cores(h.cpu.loadCores)} | ${cores(h.cpu.otherCores)} | ${h.result.protocol ?? '?'} ${h.result.cipher ?? ''} |`,
     );
   }
   for (const k of report.handshakesSkipped) out.push(`| ${handshakeLabel(report, k.target)} | **${k.reason}** | - | - | - | - | - | - | - | - |`);
@@ -455,9 +455,8 @@ export function renderMarkdown(report: Report): string {
   out.push('| details | p90 ms | p99.9 ms | max ms | 1-s min..max req/s | response bytes | CPU target | CPU PostgreSQL | CPU load gen. | CPU other |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of report.rows) {
-    const ps = r.result.perSecond;
     out.push(
-      `| ${label(r)} | ${f2(r.result.p90)} | ${f2(r.result.p999)} | ${f2(r.result.max)} | ${Math.min(...ps)}..${Math.max(...ps)} | ${f0(r.result.responseBytes)} | ${cores(r.cpu.targetCores)} | ${r.target === 'gateway' ? cores(r.cpu.dbCores) : '-'} | ${cores(r.cpu.loadCores)} | ${cores(r.cpu.otherCores)} |`,
+      `| ${label(r)} | ${f2(r.result.p90)} | ${f2(r.result.p999)} | ${f2(r.result.max)} | ${secondsRange(r.result.perSecond)} | ${f0(r.result.responseBytes)} | ${cores(r.cpu.targetCores)} | ${r.target === 'gateway' ? cores(r.cpu.dbCores) : '-'} | ${cores(r.cpu.loadCores)} | ${cores(r.cpu.otherCores)} |`,
     );
   }
   out.push('');

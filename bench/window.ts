@@ -2,18 +2,23 @@ import { performance } from 'node:perf_hooks';
 
 /** Whatever a client measured, as every row reports it. */
 export interface WindowFigures {
+  /** Successful answers completed in the measured window. */
   ok: number;
+  /** Wrong status, failed check or transport error, completed in the measured window. */
   errors: number;
   warmupOk: number;
   warmupErrors: number;
+  /** A few distinct error descriptions, for the report. */
   errorSamples: string[];
   reqPerSec: number;
+  /** Latency of the successful answers of the window, in ms. */
   p50: number;
   p90: number;
   p99: number;
   p999: number;
   max: number;
   mean: number;
+  /** Successful answers per whole second of the window. */
   perSecond: number[];
   stoppedEarly?: string;
 }

@@ -11,4 +11,4 @@ export {
   type FieldSpec,
   type FormSpec,
 } from './registry.js';
-export { formForOffer, validateForm, type ValidatedForm } from './validate.js';
+export { formForOffer, validateForm, validateFormDocument, type ValidatedForm } from './validate.js';

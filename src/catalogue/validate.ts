@@ -1,6 +1,6 @@
 import { clientFault, type FaultDiagnostic } from '../soap/faults.js';
 import { toObject, type XmlValue } from '../soap/toObject.js';
-import { elementChildren, validateElement, XmlElement } from '../soap/xml.js';
+import { elementChildren, parseRequest, validateElement, XmlElement } from '../soap/xml.js';
 import type { CatalogueRegistry, CatalogueVersion, FormSpec } from './registry.js';
 
 export interface ValidatedForm {
@@ -145,4 +145,17 @@ export function validateForm(
   const data = toObject(formRoot);
   checkRanges(formRoot, data, what);
   return { catalogue: v, code: form.code, data };
+}
+
+/**
+ * validateForm on a form written as a document of its own (the mock-ups' samples, tests): parsed
+ * as a request body is, validated, freed. Throws the same SoapFaults.
+ */
+export function validateFormDocument(reg: CatalogueRegistry, catalogueVersion: string, formCode: string, offerCode: string, xml: string): ValidatedForm {
+  const doc = parseRequest(Buffer.from(xml));
+  try {
+    return validateForm(reg, catalogueVersion, formCode, doc.root, offerCode);
+  } finally {
+    doc.dispose();
+  }
 }

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { CATALOGUE_DIR, CatalogueRegistry, loadCatalogueVersion, validateForm, type CatalogueVersion } from '../../src/catalogue/index.js';
+import { CATALOGUE_DIR, CatalogueRegistry, loadCatalogueVersion, validateFormDocument, type CatalogueVersion } from '../../src/catalogue/index.js';
 import { SoapFault } from '../../src/soap/faults.js';
-import { parseRequest } from '../../src/soap/xml.js';
 import { elementsOf, formModel, MockupError, type ElementModel, type FormModel } from '../../src/catalogue/mockup/model.js';
 import { parseXsdRegex, RegexError, samplePattern, toJsPattern, toRegExp } from '../../src/catalogue/mockup/regex.js';
 import { examplesIn, sampleForm, violation } from '../../src/catalogue/mockup/sample.js';
@@ -34,15 +33,12 @@ function withVersion<T>(dir: string, fn: (v: CatalogueVersion, reg: CatalogueReg
 
 /** The gateway's own check of a deposited form, on a standalone document; the fault code or 'OK'. */
 function validate(reg: CatalogueRegistry, version: string, code: string, offer: string, xml: string): string {
-  const doc = parseRequest(Buffer.from(xml));
   try {
-    validateForm(reg, version, code, doc.root, offer);
+    validateFormDocument(reg, version, code, offer, xml);
     return 'OK';
   } catch (err) {
     if (err instanceof SoapFault) return err.code;
     throw err;
-  } finally {
-    doc.dispose();
   }
 }
 

@@ -5,9 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOGUE_DIR, CatalogueRegistry, loadCatalogueVersion, NOMENCLATURE_FILE } from '../registry.js';
-import { validateForm } from '../validate.js';
+import { validateFormDocument } from '../validate.js';
 import { SoapFault } from '../../soap/faults.js';
-import { parseRequest } from '../../soap/xml.js';
 import { parisDate } from '../../calendar/index.js';
 import { CATALOGUE_NAME, hasEnded, type LifecycleRow } from '../../lifecycle/versions.js';
 import { formModel, MockupError, type FormModel } from './model.js';
@@ -70,24 +69,21 @@ export function versionsOnDisk(root = CATALOGUE_DIR): string[] {
  * XSD cannot say): a sample the gateway would refuse is an error, never a page.
  */
 function checkSample(reg: CatalogueRegistry, version: string, code: string, offer: string, xml: string): void {
-  const doc = parseRequest(Buffer.from(xml));
   try {
-    validateForm(reg, version, code, doc.root, offer);
+    validateFormDocument(reg, version, code, offer, xml);
   } catch (err) {
     if (err instanceof SoapFault) {
       const diag = err.diagnostics.map((d) => `${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('; ');
       throw new MockupError(`catalogue ${version}, form ${code}: the generated sample is refused (${err.code}: ${err.message}${diag ? ` ${diag}` : ''})`);
     }
     throw err;
-  } finally {
-    doc.dispose();
   }
 }
 
 /** Builds the mock-ups of one catalogue folder (any status); throws on a construct it does not render. */
 export function buildVersionMockup(dir: string): VersionMockup {
   const cat = loadCatalogueVersion(dir);
-  // A registry of this version alone, for validateForm (which serves live versions only).
+  // A registry of this version alone, for the form check (which serves live versions only).
   const reg = new CatalogueRegistry();
   try {
     reg.add({ ...cat, status: 'live' });
