@@ -14,7 +14,6 @@ import { operatorValidation } from './validation.js';
 import * as notices from './notices.js';
 import * as soutien from './soutien.js';
 
-
 export type Command = (config: ReturnType<typeof loadConfig>, argv: string[], out: Out) => Promise<void>;
 
 export const COMMANDS: Record<string, Command> = {

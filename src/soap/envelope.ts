@@ -47,10 +47,9 @@ function childElements(ptr: number): number[] {
  */
 export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts {
   const namespaces = new Namespaces();
-  const namespaceOf = (ptr: number) => namespaces.of(ptr);
   const root = nodePtr(doc.root);
   const rootName = localName(root);
-  const rootNs = namespaceOf(root);
+  const rootNs = namespaces.of(root);
   if (rootName !== 'Envelope' || rootNs !== SOAP11_NS) {
     if (rootName === 'Envelope' && rootNs === SOAP12_NS) {
       throw new SoapFault('VersionMismatch', 'VERSION_SOAP', 'Seul SOAP 1.1 est accepté (espace de noms http://schemas.xmlsoap.org/soap/envelope/).');
@@ -60,7 +59,7 @@ export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts
   let header = 0;
   let body = 0;
   for (const child of childElements(root)) {
-    const ns = namespaceOf(child);
+    const ns = namespaces.of(child);
     const name = localName(child);
     if (ns === SOAP11_NS && name === 'Header' && !header && !body) header = child;
     else if (ns === SOAP11_NS && name === 'Body' && !body) body = child;

@@ -158,10 +158,10 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
   const { headers, payload } = envelopeParts(doc);
 
   const headerData: XmlObject = {};
-  const understood = headers.length ? new Set(binding.understoodHeaders ?? []) : undefined;
+  const understood = binding.understoodHeaders ?? [];
   for (const h of headers) {
     const mu = h.attr('mustUnderstand', 'soap') ?? h.attrs.find((a) => a.name === 'mustUnderstand' && a.namespaceUri === SOAP11_NS);
-    if (!understood!.has(h.name)) {
+    if (!understood.includes(h.name)) {
       if (mu && (mu.value === '1' || mu.value === 'true')) {
         throw new SoapFault('MustUnderstand', 'ENTETE_NON_COMPRISE', `L'en-tête {${h.namespaceUri}}${h.name} est marqué mustUnderstand mais n'est pas pris en charge par ce service.`);
       }
@@ -203,9 +203,8 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
 }
 
 function checkSoapAction(header: string | string[] | undefined, expected: string): void {
-  // The usual forms first: quoted, as WS-I asks, or bare.
-  if (header !== undefined && header.length === expected.length + 2 && header === `"${expected}"`) return;
-  if (header === expected || header === '""') return;
+  // The usual forms first: quoted, as WS-I asks, bare, or empty.
+  if (header === `"${expected}"` || header === expected || header === '""') return;
   if (header === undefined) {
     throw clientFault('SOAPACTION_ABSENTE', `L'en-tête HTTP SOAPAction est obligatoire en SOAP 1.1 ; attendu : "${expected}".`);
   }
