@@ -9,6 +9,7 @@ import { newReference } from '../../src/domain/tickets/reference.js';
 
 const OP = '443061841';
 const OTHER = '351010245';
+const SEARCHER = '732829320';
 let t: TestGateway;
 let esavCreds: ClientCreds;
 let ftthCreds: ClientCreds;
@@ -223,13 +224,16 @@ describe('history: 90 calendar days after closing, not after', () => {
 
 describe('rechercherSignalisations', () => {
   it('filters, pages with a total and a stable order, and sees only the caller\'s tickets', async () => {
-    await db.query('DELETE FROM ticket_comments; DELETE FROM ticket_events; DELETE FROM tickets');
+    // An operator of its own, whose only tickets are these (tickets are never deleted).
+    const searcher = t.issue(SEARCHER, 'esav', 'Opérateur Recherche');
+    esavOk(t.env, 'prestation', 'add', '--operator', SEARCHER, '--id', 'ETH-R1', '--offer', 'ETH_ENTREPRISE');
+    esavOk(t.env, 'prestation', 'add', '--operator', SEARCHER, '--id', 'ETH-R2', '--offer', 'ETH_ENTREPRISE');
     const refs: string[] = [];
-    for (let i = 0; i < 7; i++) refs.push(await deposit('ETH-T2'));
+    for (let i = 0; i < 7; i++) refs.push(await deposit('ETH-R2', searcher));
     await walk(refs[0]!, ['EN_QUALIFICATION']);
-    await deposit('ETH-T1');
-    const page = async (p: number, size: number, filter = '<s:identifiantPrestation>ETH-T2</s:identifiantPrestation>') =>
-      (await call('rechercherSignalisations', `${filter}<s:page>${p}</s:page><s:taillePage>${size}</s:taillePage>`)).payload!.rechercherSignalisationsReponse;
+    await deposit('ETH-R1', searcher);
+    const page = async (p: number, size: number, filter = '<s:identifiantPrestation>ETH-R2</s:identifiantPrestation>') =>
+      (await call('rechercherSignalisations', `${filter}<s:page>${p}</s:page><s:taillePage>${size}</s:taillePage>`, searcher)).payload!.rechercherSignalisationsReponse;
     const p1 = await page(1, 3);
     const p2 = await page(2, 3);
     const p3 = await page(3, 3);
@@ -239,7 +243,7 @@ describe('rechercherSignalisations', () => {
     expect(seen).toHaveLength(7);
     expect(new Set(seen)).toEqual(new Set(refs));
     expect(p4.signalisation).toBeUndefined();
-    const order = (await db.query("SELECT reference FROM tickets WHERE prestation_id = 'ETH-T2' ORDER BY deposited_at DESC, reference")).rows.map((r) => r.reference);
+    const order = (await db.query("SELECT reference FROM tickets WHERE prestation_id = 'ETH-R2' ORDER BY deposited_at DESC, reference")).rows.map((r) => r.reference);
     expect(seen).toEqual(order);
     const again = [await page(1, 3), await page(2, 3), await page(3, 3)].flatMap((p) => [p.signalisation].flat().map((s: { referenceSignalisation: string }) => s.referenceSignalisation));
     expect(again).toEqual(seen);

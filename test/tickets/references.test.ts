@@ -4,8 +4,9 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
 import { insertTickets, type NewTicket } from '../../src/domain/tickets/repo.js';
 
-// Tickets name their operator, prestation and offer without foreign keys (migration 015): those
-// rows can never be deleted nor change key, so what a ticket names stays there.
+// Tickets name their operator, prestation and offer without foreign keys (migration 015), and a
+// ticket's events name their ticket without one (016): the rows named can never be deleted nor
+// change key, so what a ticket or an event names stays there.
 const OP = '552100554';
 const OTHER = '732829320';
 let tdb: TestDatabase;
@@ -73,9 +74,22 @@ describe('what a ticket names stays valid', () => {
     expect(t.rows).toEqual([{ name: 'Un bis', info: 'bâtiment B' }]);
   });
 
-  it('keeps the foreign key from a ticket\'s events to the ticket', async () => {
+  it('refuses to delete, truncate or renumber a ticket, so its events always have it', async () => {
+    const { rows } = await pool.query(`SELECT t.id, count(e.*)::int AS events FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id GROUP BY t.id`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].events).toBe(1); // the deposit's first event, written by the same statement
+    const e = await refused(`DELETE FROM tickets WHERE id = $1`, [rows[0].id]);
+    expect(e.message).toMatch(/tickets are the record of the signalisations/);
+    await refused(`TRUNCATE tickets CASCADE`);
+    await refused(`UPDATE tickets SET id = id + 1000 WHERE id = $1`, [rows[0].id]);
+    await pool.query(`UPDATE tickets SET comment = 'complété' WHERE id = $1`, [rows[0].id]);
+    const orphans = await pool.query(`SELECT count(*)::int AS n FROM ticket_events e WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = e.ticket_id)`);
+    expect(orphans.rows[0].n).toBe(0);
+  });
+
+  it('keeps the foreign key from a ticket\'s comments to the ticket (not on the deposit path)', async () => {
     const err = await pool
-      .query(`INSERT INTO ticket_events (ticket_id, at, to_state, actor) VALUES (-1, now(), 'EN_DEPOT', 'test')`)
+      .query(`INSERT INTO ticket_comments (ticket_id, at, author, actor, body) VALUES (-1, now(), 'sav', 'test', 'x')`)
       .then(() => undefined, (e: { code?: string }) => e);
     expect(err?.code).toBe('23503');
   });
