@@ -53,39 +53,41 @@ export interface InsertOutcome {
  * from the result had a prestation that is no longer the operator's.
  */
 export async function insertTickets(pool: Pool, items: NewTicket[]): Promise<Map<NewTicket, InsertOutcome>> {
-  const col = <K extends keyof NewTicket>(k: K) => items.map((t) => t[k] ?? null);
+  // The group travels as one JSON array (one JSON.stringify, native) rather than thirteen text
+  // arrays that node-postgres escapes element by element; details stay a JSON value in it.
+  const rows = items.map((t) => ({
+    reference: t.reference, siren: t.siren, prestation_id: t.prestationId, offer_code: t.offerCode, service_version: t.serviceVersion,
+    fault_code: t.faultCode, fault_label: t.faultLabel, comment: t.comment, external_ref: t.externalRef, request_hash: t.requestHash,
+    details: t.details, at: t.at, actor: t.actor,
+  }));
   const r = await pool.query({
-    name: 'tickets-insert-batch',
+    name: 'tickets-insert-group',
     text: `WITH input AS (
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
-               AS i(reference, siren, prestation_id, offer_code, service_version, fault_code, fault_label,
-                    comment, external_ref, request_hash, details, at, actor)
+             SELECT * FROM jsonb_to_recordset($1::jsonb)
+               AS i(reference text, siren text, prestation_id text, offer_code text, service_version text, fault_code text, fault_label text,
+                    comment text, external_ref text, request_hash text, details jsonb, at timestamptz, actor text)
            ), t AS (
              INSERT INTO tickets (reference, operator_siren, prestation_id, offer_code, service_version, state, state_since,
                                   fault_code, fault_label, comment, external_ref, request_hash, deposited_at, last_interaction_at, details)
              SELECT i.reference, i.siren, i.prestation_id, i.offer_code, i.service_version, 'EN_DEPOT', i.at,
-                    i.fault_code, i.fault_label, i.comment, i.external_ref, i.request_hash, i.at, i.at, i.details::jsonb
+                    i.fault_code, i.fault_label, i.comment, i.external_ref, i.request_hash, i.at, i.at, i.details
                FROM input i JOIN prestations p ON p.prestation_id = i.prestation_id AND p.operator_siren = i.siren
              ON CONFLICT (operator_siren, external_ref) DO NOTHING
-             RETURNING id, reference, state, deposited_at, request_hash
+             RETURNING id, reference
            ), e AS (
              INSERT INTO ticket_events (ticket_id, at, from_state, to_state, actor, comment)
-             SELECT t.id, t.deposited_at, NULL, 'EN_DEPOT', i.actor, 'Dépôt de la signalisation'
+             SELECT t.id, i.at, NULL, 'EN_DEPOT', i.actor, 'Dépôt de la signalisation'
                FROM t JOIN input i ON i.reference = t.reference
            )
-           SELECT reference, state, deposited_at, request_hash FROM t`,
-    values: [
-      col('reference'), col('siren'), col('prestationId'), col('offerCode'), col('serviceVersion'), col('faultCode'), col('faultLabel'),
-      col('comment'), col('externalRef'), col('requestHash'), items.map((t) => JSON.stringify(t.details)), col('at'), col('actor'),
-    ],
+           SELECT reference FROM t`,
+    values: [JSON.stringify(rows)],
   });
-  const byRef = new Map(r.rows.map((row) => [row.reference as string, row]));
+  // A new ticket is what was sent: state EN_DEPOT, deposited at its own `at`.
+  const created = new Set(r.rows.map((row) => row.reference as string));
   const out = new Map<NewTicket, InsertOutcome>();
   const retried: NewTicket[] = [];
   for (const t of items) {
-    const row = byRef.get(t.reference);
-    if (row) out.set(t, { reference: row.reference, state: row.state, depositedAt: row.deposited_at, requestHash: row.request_hash, created: true });
+    if (created.has(t.reference)) out.set(t, { reference: t.reference, state: 'EN_DEPOT', depositedAt: t.at, requestHash: t.requestHash, created: true });
     else if (t.externalRef) retried.push(t);
   }
   if (retried.length) {
