@@ -10,7 +10,8 @@ import { GroupWriter } from '../../db/groupWriter.js';
  * synchronous_commit stay on). An idle gateway adds no delay: a lone deposit goes at once.
  * At most `maxInFlight` groups per process commit at a time: one by default, which makes the
  * largest groups (measured on 2 cores with 2 workers: 0.12-0.14 ms of PostgreSQL CPU per deposit
- * against 0.18 with two groups in flight, and ~10% more deposits per second).
+ * against 0.18 with two groups in flight, and ~10% more deposits per second; again after
+ * migration 015: 0.10 against 0.14 ms, and no more deposits with two in flight).
  */
 export class DepositBatcher {
   private readonly groups: GroupWriter<NewTicket, InsertOutcome | undefined>;
