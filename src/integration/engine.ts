@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.js';
+import { inTransaction, type Pool } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
 import type { TicketService } from '../domain/tickets/service.js';
@@ -58,10 +58,8 @@ export class ScenarioEngine {
 
   /** Makes the moves that are due; returns how many runs it moved. */
   async tick(): Promise<number> {
-    const client = await this.pool.connect();
-    let moved = 0;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
+      let moved = 0;
       const due = await client.query(
         `SELECT r.ticket_reference AS reference, r.scenario, r.step
            FROM integration_runs r
@@ -82,14 +80,8 @@ export class ScenarioEngine {
         );
         moved++;
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-    return moved;
+      return moved;
+    });
   }
 
   private async move(run: RunRow): Promise<{ next: number; done: boolean; outcome?: string; awaiting?: Date }> {

@@ -60,6 +60,11 @@ export class SoutienService {
     return new DomainError('TICKET_SOUTIEN_INCONNU', `Aucun ticket e-soutien ${ref} pour votre opérateur.`);
   }
 
+  /** The desk acts on any operator's ticket, and reads English. */
+  private unknownToDesk(ref: string): DomainError {
+    return new DomainError('TICKET_SOUTIEN_INCONNU', `no e-soutien ticket ${ref}`);
+  }
+
   private closed(t: SoutienTicket): DomainError {
     return new DomainError(
       'TICKET_SOUTIEN_CLOS',
@@ -123,7 +128,7 @@ export class SoutienService {
   async detail(reference: string): Promise<TicketView> {
     const ref = this.reference(reference);
     const ticket = await findTicket(this.pool, ref);
-    if (!ticket) throw new DomainError('TICKET_SOUTIEN_INCONNU', `no e-soutien ticket ${ref}`);
+    if (!ticket) throw this.unknownToDesk(ref);
     return { ticket, messages: await listMessages(this.pool, ref) };
   }
 
@@ -138,7 +143,7 @@ export class SoutienService {
     const now = this.clock();
     return inTransaction(this.pool, async (c) => {
       const t = await findTicket(c, ref, { lock: true });
-      if (!t) throw new DomainError('TICKET_SOUTIEN_INCONNU', `no e-soutien ticket ${ref}`);
+      if (!t) throw this.unknownToDesk(ref);
       if (t.state === 'CLOS') throw new DomainError('TICKET_SOUTIEN_CLOS', `ticket ${ref} was closed on ${t.closedAt!.toISOString()}`);
       const m = await addMessage(c, ref, { author: 'SOUTIEN', agent, text, at: now });
       await enqueue(c, deskMessage(t, m, this.opts.supportEmail), now);
@@ -153,7 +158,7 @@ export class SoutienService {
     const now = this.clock();
     return inTransaction(this.pool, async (c) => {
       const t = await findTicket(c, ref, { lock: true });
-      if (!t) throw new DomainError('TICKET_SOUTIEN_INCONNU', `no e-soutien ticket ${ref}`);
+      if (!t) throw this.unknownToDesk(ref);
       if (t.state === 'CLOS') throw new DomainError('TICKET_SOUTIEN_CLOS', `ticket ${ref} was already closed on ${t.closedAt!.toISOString()}`);
       await closeTicket(c, ref, agent, resolution, now);
       const closed = (await findTicket(c, ref))!;

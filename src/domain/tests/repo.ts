@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../../db/pool.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/pool.js';
 import type { Measure, Origin, TestType, Verdict } from '../../network/driver.js';
 
 export type TestState = 'EN_COURS' | 'TERMINE' | 'ECHEC';
@@ -120,18 +120,10 @@ export async function offerTestTypes(db: Pool, offerCode: string): Promise<Array
 }
 
 export async function setOfferTests(db: Pool, offerCode: string, types: string[]): Promise<void> {
-  const c = await db.connect();
-  try {
-    await c.query('BEGIN');
+  await inTransaction(db, async (c) => {
     await c.query('DELETE FROM offer_tests WHERE offer_code = $1', [offerCode]);
     for (const t of types) await c.query('INSERT INTO offer_tests (offer_code, test_type) VALUES ($1, $2)', [offerCode, t]);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 export async function setTestRequired(db: Pool, offerCode: string, minutes: number | null): Promise<boolean> {
