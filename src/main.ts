@@ -211,9 +211,9 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
       fallbackHost: `${config.serverName}:${config.port}`,
       lifecycle,
     });
-    const boss = await startJobs(db.url, jobs, log);
-    closers.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
-    testQueue.attach(boss);
+    const queue = await startJobs(db.url, jobs, log);
+    closers.push(() => queue.stop());
+    testQueue.attach(queue.boss);
     closers.push(() => lineTests.drain());
     const outbox = new OutboxSender(db.pool, createDelivery(config.mail), config.mail, clock, log);
     outbox.start(hub);

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import pg from 'pg';
+import { JobsDb } from './db.js';
 import type { Logger } from '../log.js';
 
 export type { PgBoss };
@@ -17,45 +18,56 @@ export interface JobDefinition {
   pollingIntervalSeconds?: number;
 }
 
+export interface Jobs {
+  boss: PgBoss;
+  /** Stops the workers (running jobs may finish, up to 10 s), then closes the queue's database. */
+  stop(): Promise<void>;
+}
+
 /**
  * The durable job queue: pg-boss in the same PostgreSQL (schema pgboss). Queued work survives a
  * restart; scheduled work runs once per tick even with several gateway processes (pg-boss
  * serialises cron through the database). Every area registers its jobs here at start.
  */
-export async function startJobs(databaseUrl: string, jobs: JobDefinition[], log: Logger): Promise<PgBoss> {
-  const boss = new PgBoss({
-    connectionString: databaseUrl,
-    schema: 'pgboss',
-    max: 4,
-    application_name: 'esav-jobs',
-  });
+export async function startJobs(databaseUrl: string, jobs: JobDefinition[], log: Logger): Promise<Jobs> {
+  const db = new JobsDb(databaseUrl, log);
+  const boss = new PgBoss({ db, schema: 'pgboss' });
   boss.on('error', (err: Error) => log.error({ err: err.message }, 'job queue error'));
-  await boss.start();
-  // Queues are tables (partitions): two workers creating them at once on a fresh database
-  // deadlocked (40P01, a worker died at its first start). One process at a time creates them.
-  await withStartLock(databaseUrl, async () => {
+  const stop = async () => {
+    await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    await db.close();
+  };
+  try {
+    await boss.start();
+    // Queues are tables (partitions): two workers creating them at once on a fresh database
+    // deadlocked (40P01, a worker died at its first start). One process at a time creates them.
+    await withStartLock(databaseUrl, async () => {
+      for (const job of jobs) {
+        await boss.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit ?? 3, retryDelay: 5, retryBackoff: true });
+      }
+    });
     for (const job of jobs) {
-      await boss.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit ?? 3, retryDelay: 5, retryBackoff: true });
-    }
-  });
-  for (const job of jobs) {
-    await boss.work<Record<string, unknown>>(
-      job.name,
-      { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: job.pollingIntervalSeconds ?? 1 },
-      async (batch) => {
-        for (const j of batch) {
-          try {
-            await job.handler(j.data ?? {});
-          } catch (err) {
-            log.error({ job: job.name, id: j.id, err: (err as Error).message }, 'job failed');
-            throw err;
+      await boss.work<Record<string, unknown>>(
+        job.name,
+        { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: job.pollingIntervalSeconds ?? 1 },
+        async (batch) => {
+          for (const j of batch) {
+            try {
+              await job.handler(j.data ?? {});
+            } catch (err) {
+              log.error({ job: job.name, id: j.id, err: (err as Error).message }, 'job failed');
+              throw err;
+            }
           }
-        }
-      },
-    );
-    if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Europe/Paris' });
+        },
+      );
+      if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Europe/Paris' });
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
   }
-  return boss;
+  return { boss, stop };
 }
 
 /** Arbitrary key of the session advisory lock that serialises queue creation across processes. */

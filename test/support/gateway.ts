@@ -95,11 +95,6 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, options
     },
     async close() {
       await gw.close();
-      // pg-boss's stop() resolves before its offWork loop (node_modules/pg-boss/src/manager.js)
-      // has seen every worker stopped: that loop checks every second, and its next check calls
-      // require(). Run after Jest has torn the suite's module registry down, that require fails
-      // the suite ("Test suite failed to run", ~1 run in 7). One check period lets it end first.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
