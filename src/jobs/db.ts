@@ -21,10 +21,11 @@ export class JobsDb {
   }
 
   executeSql(text: string, values: unknown[]): Promise<{ rows: any[] }> {
-    // Once ended it answers nothing, as pg-boss's own did: pg-boss does not await some of its
-    // calls (a job's completion), and a rejection there would go unhandled. A job whose
-    // completion is lost so stays active and is retried when it expires, as after a crash.
-    if (this.ended) return Promise.resolve({ rows: [] });
+    // Once ended it answers undefined, as pg-boss's own database does when closed: pg-boss reads
+    // that as "nothing done", and does not await some of these calls (a job's completion), so a
+    // rejection, or rows it cannot read, would go unhandled. A job whose completion is lost so
+    // stays active and is retried when it expires, as after a crash.
+    if (this.ended) return Promise.resolve(undefined as unknown as { rows: any[] });
     const q = this.pool.query(text, values);
     this.pending.add(q);
     const settled = () => this.pending.delete(q);
