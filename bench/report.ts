@@ -176,6 +176,31 @@ export function barVerdicts(report: Report): BarVerdict[] {
   return report.bars.map((b) => barVerdict(report, b));
 }
 
+/**
+ * For each bar with a ratio: the cores the gateway row used, and its rate if its workers had
+ * every core (cores / gateway CPU per request) against the echo's measured rate.
+ */
+export function projections(report: Report): string[] {
+  const out: string[] = [];
+  // One line per operation, against its highest bar.
+  const highest = new Map<Operation, Bar>();
+  for (const b of report.bars) {
+    if (b.minRatio !== undefined && !((highest.get(b.operation)?.minRatio ?? -1) >= b.minRatio)) highest.set(b.operation, b);
+  }
+  for (const b of highest.values()) {
+    if (b.minRatio === undefined) continue;
+    const gw = row(report, b.gateway);
+    const echo = row(report, b.echo);
+    const cost = gw && perRequest(gw.cpu.targetCores, gw.result.reqPerSec);
+    if (!gw || !echo || cost === undefined || !(cost > 0) || !(echo.result.reqPerSec > 0)) continue;
+    const rate = (report.machine.cpus * 1000) / cost;
+    out.push(
+      `${OPERATION_LABEL[b.operation]} (issue ${b.issue}, bar ${b.minRatio.toFixed(1)}x): the gateway used ${cores(gw.cpu.targetCores)} cores, PostgreSQL ${cores(gw.cpu.dbCores)}, the load generator ${cores(gw.cpu.loadCores)}; ${f2(cost)} ms a request on ${report.machine.cpus} cores is ${f0(rate)}/s, ${(rate / echo.result.reqPerSec).toFixed(2)}x the echo's ${f0(echo.result.reqPerSec)}/s`,
+    );
+  }
+  return out;
+}
+
 function ratios(report: Report, bar: Bar): { gwEcho?: number; gwBare?: number; echoBare?: number } {
   const gw = row(report, bar.gateway)?.result.reqPerSec;
   const echo = row(report, bar.echo)?.result.reqPerSec;
@@ -468,6 +493,12 @@ export function renderMarkdown(report: Report): string {
     .filter((r) => r.target === 'gateway' && r.result.ok > 0 && r.cpu.targetCores !== undefined)
     .map((r) => `${PER_OPERATION[r.operation]}, ${f2(perRequest(r.cpu.targetCores, r.result.reqPerSec))} ms of gateway CPU and ${f2(perRequest(r.cpu.dbCores, r.result.reqPerSec))} ms of PostgreSQL CPU`);
   if (perOp.length) out.push(`\nGateway CPU cost: ${perOp.join('; ')}.`);
+  const projected = projections(report);
+  if (projected.length) {
+    out.push(
+      `\nWhere the cores went, and a projection (arithmetic on this run's figures, not a measurement): the load generator and the gateway's PostgreSQL run on the same ${report.machine.cpus} cores as the gateway's workers, where the echo, one process, never uses more than one. With every core for the workers (the callers and PostgreSQL on other machines, as in production; docs/scaling.md), the gateway's CPU cost per request would give: ${projected.join('; ')}.`,
+    );
+  }
   if (report.slots) {
     out.push(`\nSlot search data: ${slotDataText(report.slots)}. Probe search (setup, cold): ${probeText(report.slots)}. Searches the gateway recorded for the bench operator during the run: ${report.db.slotSearches ?? 'n/a'}.`);
   }

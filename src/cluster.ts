@@ -67,14 +67,23 @@ export async function serve(config: Config): Promise<void> {
 }
 
 /**
- * The workers' node flags: the primary's, plus a young generation of 2 MB semi-spaces (V8's
- * default grows them to 16 MB under load) unless the operator chose a size in NODE_OPTIONS or on
- * the command line. Measured in the bench: ~20 MB less resident memory per worker, and no loss
- * of throughput (the objects of a request die young; smaller scavenges stay in cache).
+ * The workers' node flags: the primary's, plus two memory settings unless the operator chose them
+ * in NODE_OPTIONS or on the command line:
+ * - a young generation of 2 MB semi-spaces (V8's default grows them to 16 MB under load): ~20 MB
+ *   less resident memory per worker and no loss of throughput (a request's objects die young;
+ *   smaller scavenges stay in cache);
+ * - one V8 background thread (--v8-pool-size=1; the default is 4) for concurrent compiling and
+ *   marking: with a worker per core those threads only compete with the other workers and
+ *   PostgreSQL, and each kept a malloc arena of its own. Measured in four alternating bench pairs:
+ *   10 to 12 MB less for the gateway's processes together, throughput the same (deposit -0.5%,
+ *   state query +3.7%, mixed +3.8%, within the run-to-run spread).
  */
 export function workerExecArgv(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--(max-)?semi-space-size/.test(a));
-  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=2'];
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  const extra: string[] = [];
+  if (!given.some((a) => /^--(max-)?semi-space-size/.test(a))) extra.push('--max-semi-space-size=2');
+  if (!given.some((a) => /^--v8-pool-size/.test(a))) extra.push('--v8-pool-size=1');
+  return [...execArgv, ...extra];
 }
 
 async function serveSingle(config: Config): Promise<void> {

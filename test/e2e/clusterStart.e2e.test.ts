@@ -19,11 +19,12 @@ afterEach(async () => {
 });
 
 describe('the workers\' node flags', () => {
-  it('add a 2 MB semi-space unless the operator chose one', () => {
-    expect(workerExecArgv([], '')).toEqual(['--max-semi-space-size=2']);
-    expect(workerExecArgv(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(['--enable-source-maps', '--max-semi-space-size=2']);
-    expect(workerExecArgv([], '--max-semi-space-size=16')).toEqual([]);
-    expect(workerExecArgv(['--semi-space-size=8'], '')).toEqual(['--semi-space-size=8']);
+  it('add a 2 MB semi-space and one V8 background thread unless the operator chose them', () => {
+    expect(workerExecArgv([], '')).toEqual(['--max-semi-space-size=2', '--v8-pool-size=1']);
+    expect(workerExecArgv(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(['--enable-source-maps', '--max-semi-space-size=2', '--v8-pool-size=1']);
+    expect(workerExecArgv([], '--max-semi-space-size=16')).toEqual(['--v8-pool-size=1']);
+    expect(workerExecArgv(['--semi-space-size=8'], '--v8-pool-size=4')).toEqual(['--semi-space-size=8']);
+    expect(workerExecArgv(['--v8-pool-size=2'], '')).toEqual(['--v8-pool-size=2', '--max-semi-space-size=2']);
   });
 });
 
@@ -37,10 +38,10 @@ describe('first start of several workers on a fresh database', () => {
       const trouble = serve.logs.filter((l) => /worker died|deadlock|"level":(50|60)/.test(l));
       expect(trouble).toEqual([]);
       if (round === 0) {
-        // The workers run with the small young generation (src/cluster.ts workerExecArgv).
+        // The workers run with the small young generation and one V8 background thread (src/cluster.ts workerExecArgv).
         const pids = [...new Set(serve.logs.filter((l) => /listening/.test(l)).map((l) => (JSON.parse(l) as { pid: number }).pid))];
         expect(pids).toHaveLength(2);
-        for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
+        for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=1']));
       }
       await serve.stop();
       serve = undefined;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { kbField, leastSquaresSlope, memoryFigures, secondHalfSlopePerMin, MB, type MemorySample } from '../../bench/memory.js';
 import { rssVerdicts } from '../../bench/memoryReport.js';
 import { MIX, MIX_SEED, mixSequence, scenarioByName, isMixed } from '../../bench/scenarios.js';
-import { BEGIN, END, writeGeneratedPart } from '../../bench/report.js';
+import { BEGIN, END, projections, writeGeneratedPart, type Report } from '../../bench/report.js';
+import { BARS } from '../../bench/scenarios.js';
 import { SOAK_BEGIN, SOAK_END } from '../../bench/soak.js';
 
 describe('bench: the mixed workload', () => {
@@ -120,5 +121,34 @@ describe('bench: BENCHMARKS.md generated parts', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bench: the projection under the bars', () => {
+  const rowOf = (scenario: string, reqPerSec: number, cpu: { targetCores?: number; dbCores?: number; loadCores?: number }) => {
+    const [operation, target] = scenario.split('@');
+    return { scenario, operation, target, result: { reqPerSec, ok: reqPerSec * 10 }, cpu };
+  };
+  it('divides the machine\'s cores by the gateway\'s CPU per request, against the echo, one line per operation at its highest bar', () => {
+    const report = {
+      machine: { cpus: 2 },
+      bars: BARS,
+      rows: [
+        rowOf('deposit@echo', 4000, { targetCores: 1 }),
+        // 1.0 core for 4,000 deposits/s: 0.25 ms each; 2 cores: 8,000/s, 2.00x the echo.
+        rowOf('deposit@gateway', 4000, { targetCores: 1, dbCores: 0.4, loadCores: 0.3 }),
+        rowOf('state@echo', 5000, { targetCores: 1 }),
+        rowOf('state@gateway', 10000, { targetCores: 1.5, dbCores: 0, loadCores: 0.45 }),
+      ],
+    } as unknown as Report;
+    const lines = projections(report);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^deposit \(issue 8, bar 1\.5x\): the gateway used 1\.00 cores, PostgreSQL 0\.40, the load generator 0\.30; 0\.25 ms a request on 2 cores is 8000\/s, 2\.00x the echo's 4000\/s$/);
+    // 1.5 cores for 10,000/s: 0.15 ms; 2 cores: 13,333/s, 2.67x.
+    expect(lines[1]).toMatch(/^state query \(issue 8, bar 3\.0x\).*0\.15 ms a request on 2 cores is 13333\/s, 2\.67x the echo's 5000\/s$/);
+  });
+  it('says nothing for an operation whose echo row or CPU figure is missing', () => {
+    const report = { machine: { cpus: 2 }, bars: BARS, rows: [rowOf('deposit@gateway', 4000, { targetCores: 1 }), rowOf('state@echo', 5000, {}), rowOf('state@gateway', 9000, {})] } as unknown as Report;
+    expect(projections(report)).toEqual([]);
   });
 });
