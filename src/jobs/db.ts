@@ -17,7 +17,13 @@ export class JobsDb {
   constructor(databaseUrl: string, log: Logger) {
     // Fail fast while the database is unreachable, as the gateway's own pools do.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 3000, application_name: 'esav-jobs' });
-    this.pool.on('error', (err) => log.error({ err: err.message }, 'job queue connection error'));
+    // An idle connection that the server closed (PostgreSQL stopping or restarting, or an admin
+    // ending the backend): the pool drops it and opens another on the next query, so nothing
+    // failed. Logged as an error it made every Ctrl-C of `npm start` look like a failure (the
+    // embedded PostgreSQL gets the signal too and ends its connections first).
+    this.pool.on('error', (err: Error & { code?: string }) =>
+      log.warn({ err: err.message, code: err.code }, 'job queue: the database closed an idle connection; the next query opens a new one'),
+    );
   }
 
   executeSql(text: string, values: unknown[]): Promise<{ rows: any[] }> {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import pino from 'pino';
+import pg from 'pg';
+import { Writable } from 'node:stream';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { JobsDb } from '../../src/jobs/db.js';
 
@@ -27,4 +29,28 @@ it('lets every query asked for before close settle, also those waiting for a con
   // Ended: no query reaches the database, and the answer is pg-boss's own "closed" one (undefined,
   // read as nothing done), not a rejection: pg-boss does not await all its calls.
   expect(await db.executeSql('SELECT 1 AS one', [])).toBeUndefined();
+});
+
+it('tells of an idle connection the server closed as a warning, and the next query works', async () => {
+  const lines: Array<{ level: number; msg: string; code?: string }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string; code?: string });
+      done();
+    },
+  });
+  const db = new JobsDb(tdb.url, pino({ level: 'info' }, sink));
+  const pid = (await db.executeSql('SELECT pg_backend_pid() AS pid', [])).rows[0].pid as number;
+  // What a PostgreSQL shutdown does to each backend: admin_shutdown (57P01) on an idle connection.
+  const admin = new pg.Client({ connectionString: tdb.url });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await admin.end();
+  }
+  for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(lines).toEqual([expect.objectContaining({ level: 40, code: '57P01', msg: expect.stringMatching(/closed an idle connection/) })]);
+  expect((await db.executeSql('SELECT 1 AS one', [])).rows[0].one).toBe(1);
+  await db.close();
 });
