@@ -183,19 +183,19 @@ export function barVerdicts(report: Report): BarVerdict[] {
 export function projections(report: Report): string[] {
   const out: string[] = [];
   // One line per operation, against its highest bar.
-  const highest = new Map<Operation, Bar>();
+  const highest = new Map<Operation, { b: Bar; minRatio: number }>();
   for (const b of report.bars) {
-    if (b.minRatio !== undefined && !((highest.get(b.operation)?.minRatio ?? -1) >= b.minRatio)) highest.set(b.operation, b);
+    const { minRatio } = b;
+    if (minRatio !== undefined && minRatio > (highest.get(b.operation)?.minRatio ?? -Infinity)) highest.set(b.operation, { b, minRatio });
   }
-  for (const b of highest.values()) {
-    if (b.minRatio === undefined) continue;
+  for (const { b, minRatio } of highest.values()) {
     const gw = row(report, b.gateway);
     const echo = row(report, b.echo);
     const cost = gw && perRequest(gw.cpu.targetCores, gw.result.reqPerSec);
     if (!gw || !echo || cost === undefined || !(cost > 0) || !(echo.result.reqPerSec > 0)) continue;
     const rate = (report.machine.cpus * 1000) / cost;
     out.push(
-      `${OPERATION_LABEL[b.operation]} (issue ${b.issue}, bar ${b.minRatio.toFixed(1)}x): the gateway used ${cores(gw.cpu.targetCores)} cores, PostgreSQL ${cores(gw.cpu.dbCores)}, the load generator ${cores(gw.cpu.loadCores)}; ${f2(cost)} ms a request on ${report.machine.cpus} cores is ${f0(rate)}/s, ${(rate / echo.result.reqPerSec).toFixed(2)}x the echo's ${f0(echo.result.reqPerSec)}/s`,
+      `${OPERATION_LABEL[b.operation]} (issue ${b.issue}, bar ${minRatio.toFixed(1)}x): the gateway used ${cores(gw.cpu.targetCores)} cores, PostgreSQL ${cores(gw.cpu.dbCores)}, the load generator ${cores(gw.cpu.loadCores)}; ${f2(cost)} ms a request on ${report.machine.cpus} cores is ${f0(rate)}/s, ${(rate / echo.result.reqPerSec).toFixed(2)}x the echo's ${f0(echo.result.reqPerSec)}/s`,
     );
   }
   return out;

@@ -74,9 +74,10 @@ export async function serve(config: Config): Promise<void> {
  *   smaller scavenges stay in cache);
  * - one V8 background thread (--v8-pool-size=1; the default is 4) for concurrent compiling and
  *   marking: with a worker per core those threads only compete with the other workers and
- *   PostgreSQL, and each kept a malloc arena of its own. Measured in four alternating bench pairs:
- *   10 to 12 MB less for the gateway's processes together, throughput the same (deposit -0.5%,
- *   state query +3.7%, mixed +3.8%, within the run-to-run spread).
+ *   PostgreSQL, and each kept a malloc arena of its own (11-12 MB per worker, 4-5 with one).
+ *   Measured in 13 alternating bench pairs: 10 to 12 MB less for the gateway's processes
+ *   together; throughput within the run-to-run spread (state query -3.4% cold, +4% after a
+ *   deposit row; deposits +7% in the latter set, the same in the other).
  */
 export function workerExecArgv(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const given = [...execArgv, ...nodeOptions.split(/\s+/)];

@@ -7,7 +7,6 @@ import { certificateExpiry, jobQueueDepth } from './gauges.js';
 import { mergeSnapshots, renderSoap, SoapMetrics } from './soap.js';
 import { totalCounts, VolumetryCounter, type VolumetryKind } from './volumetry.js';
 
-
 /** The answered operations that article 7 counts and that the pipeline sees (the other kinds are counted by their services). */
 const COUNTED = new Map<string, Map<string, VolumetryKind>>([
   ['signalisation', new Map<string, VolumetryKind>([
