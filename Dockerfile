@@ -25,4 +25,4 @@ RUN mkdir -p /var/lib/esav && chown node:node /var/lib/esav
 USER node
 VOLUME /var/lib/esav
 EXPOSE 8443 9464
-CMD ["node", "bin/esav.js", "serve"]
+CMD ["bin/esav.js", "serve"]

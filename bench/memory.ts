@@ -1,5 +1,5 @@
 /**
- * Resident memory of the gateway's processes (its primary and node:cluster workers; not its
+ * Resident memory of the gateway's processes (the first and those it forked; not its
  * embedded PostgreSQL, a separate server whose shared buffers would blur the figure), read from
  * /proc while a row runs and over the soak (Linux only; elsewhere there are no samples).
  *   RSS: VmRSS of /proc/<pid>/status, the pages of the process in RAM, shared ones included (the

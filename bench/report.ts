@@ -302,7 +302,7 @@ export function machineLine(report: Pick<Report, 'machine' | 'db'>): string {
 
 export function workersText(report: Pick<Report, 'gatewayWorkers'>): string {
   const w = report.gatewayWorkers;
-  return w === undefined ? '?' : w <= 1 ? 'one process' : `${w} worker processes (node:cluster) and a primary`;
+  return w === undefined ? '?' : w <= 1 ? 'one process' : `${w} processes (the first binds the port and hands each new connection in turn to itself and the ${w - 1 === 1 ? 'one' : w - 1} it forked, node:cluster)`;
 }
 
 /** ms of CPU per answered request, from cores and req/s. */
@@ -347,7 +347,7 @@ export function renderConsole(report: Report): string {
         `${pad(secondsRange(r.result.perSecond), 21, true)}${pad(f0(r.result.responseBytes), 9, true)}${pad(cores(r.cpu.targetCores), 12, true)}${pad(r.target === 'gateway' ? cores(r.cpu.dbCores) : '-', 9, true)}${pad(cores(r.cpu.loadCores), 10, true)}${pad(cores(r.cpu.otherCores), 11, true)}`,
     );
   }
-  out.push('(cpu = cores busy on average during the measured window: target (all its node processes: the gateway primary and workers), its PostgreSQL, load generator, anything else on the machine)');
+  out.push('(cpu = cores busy on average during the measured window: target (all its node processes: every gateway process), its PostgreSQL, load generator, anything else on the machine)');
   for (const w of disturbed(report)) out.push(`WARNING: ${w}`);
   for (const gw of report.rows.filter((r) => r.target === 'gateway')) {
     const n = gw.result.ok + gw.result.errors;
@@ -371,7 +371,7 @@ export function renderConsole(report: Report): string {
   const mem = [...report.rows.filter((r) => r.memory).map((r) => ({ name: r.scenario, m: r.memory! })), ...report.handshakes.filter((h) => h.memory).map((h) => ({ name: `handshake@${h.target}`, m: h.memory! }))];
   if (mem.length) {
     out.push('');
-    out.push(`${pad('gateway RSS, MB (max)', 34)}${pad('primary', 10, true)}${pad('workers', 14, true)}${pad('total RSS', 11, true)}${pad('total PSS', 11, true)}`);
+    out.push(`${pad('gateway RSS, MB (max)', 34)}${pad('first', 10, true)}${pad('forked', 14, true)}${pad('total RSS', 11, true)}${pad('total PSS', 11, true)}`);
     for (const { name, m } of mem) {
       const [p, w, t, ps] = memoryCells(m);
       out.push(`${pad(name, 34)}${pad(p!, 10, true)}${pad(w!, 14, true)}${pad(t!, 11, true)}${pad(ps!, 11, true)}`);
@@ -410,7 +410,7 @@ function renderMemoryMd(report: Report, out: string[]): void {
   out.push('');
   out.push(`Resident size of the gateway's node processes during each gateway row (largest value over the measured window, sampled every ${report.memoryEveryMs} ms; MB = 10^6 bytes):`);
   out.push('');
-  out.push('| gateway row | primary RSS MB | each worker RSS MB | total RSS MB | total PSS MB |');
+  out.push('| gateway row | first process RSS MB | each forked process RSS MB | total RSS MB | total PSS MB |');
   out.push('|---|---:|---:|---:|---:|');
   for (const { name, m } of mem) out.push(`| ${name} | ${memoryCells(m).join(' | ')} |`);
 }
@@ -486,7 +486,7 @@ export function renderMarkdown(report: Report): string {
   }
   out.push('');
   out.push(
-    'CPU columns: cores busy on average during the measured window (1.00 = one core all the time), from /proc. "Target" is every node process of the target (for the gateway: the primary and its workers); "PostgreSQL" the embedded PostgreSQL\'s processes; "other" the rest of the machine (not the target, its PostgreSQL, the load generator or the bench): above 0.2 the row is disturbed.',
+    'CPU columns: cores busy on average during the measured window (1.00 = one core all the time), from /proc. "Target" is every node process of the target (for the gateway: all its processes); "PostgreSQL" the embedded PostgreSQL\'s processes; "other" the rest of the machine (not the target, its PostgreSQL, the load generator or the bench): above 0.2 the row is disturbed.',
   );
   for (const w of disturbed(report)) out.push(`\n**Warning**: ${w}.`);
   const perOp = report.rows
@@ -496,7 +496,7 @@ export function renderMarkdown(report: Report): string {
   const projected = projections(report);
   if (projected.length) {
     out.push(
-      `\nWhere the cores went, and a projection (arithmetic on this run's figures, not a measurement): the load generator and the gateway's PostgreSQL run on the same ${report.machine.cpus} cores as the gateway's workers, where the echo, one process, never uses more than one. With every core for the workers (the callers and PostgreSQL on other machines, as in production; docs/scaling.md), the gateway's CPU cost per request would give: ${projected.join('; ')}.`,
+      `\nWhere the cores went, and a projection (arithmetic on this run's figures, not a measurement): the load generator and the gateway's PostgreSQL run on the same ${report.machine.cpus} cores as the gateway's processes, where the echo, one process, never uses more than one. With every core for the gateway (the callers and PostgreSQL on other machines, as in production; docs/scaling.md), the gateway's CPU cost per request would give: ${projected.join('; ')}.`,
     );
   }
   if (report.slots) {
@@ -518,14 +518,14 @@ export function renderMarkdown(report: Report): string {
     `- Mixed workload: per request, a seeded draw (\`prng(${MIX_SEED})\` of test/support/load.ts, so every run and every target gets the same sequence) of 60% state queries, 25% deposits and 15% slot searches, each the same request and the same check as in its own row (each with its own client certificate: one undici Pool per certificate, ${s.connections} requests in flight in all); the peers answer each kind as in its row. Its ratio to the echo is reported; its p99 is held to the issue's 25 ms.`,
   );
   out.push(
-    `- Memory: the resident set size (VmRSS of /proc/<pid>/status) of every gateway node process (the primary and its workers, not its PostgreSQL), sampled every ${report.memoryEveryMs} ms over each gateway row's measured window. The bar (< ${MEMORY_BAR.maxRssMB} MB, MB = 10^6 bytes) is judged both per process (largest RSS of one process) and for the processes together (largest sum at one sample); the sum counts the pages they share (node's code) once per process, so the PSS sum (/proc/<pid>/smaps_rollup, shared pages split between them) is shown next to it. The soak (below) checks that it does not grow.`,
+    `- Memory: the resident set size (VmRSS of /proc/<pid>/status) of every gateway node process (all of them, not its PostgreSQL), sampled every ${report.memoryEveryMs} ms over each gateway row's measured window. The bar (< ${MEMORY_BAR.maxRssMB} MB, MB = 10^6 bytes) is judged both per process (largest RSS of one process) and for the processes together (largest sum at one sample); the sum counts the pages they share (node's code) once per process, so the PSS sum (/proc/<pid>/smaps_rollup, shared pages split between them) is shown next to it. The soak (below) checks that it does not grow.`,
   );
   out.push(
     '- Handshakes: a Node load process (`tls.connect`, the bench\'s esav client certificate, no session offered so nothing is resumed) runs 16 connectors in a closed loop; each opens a new connection, does the full mTLS handshake, sends `GET /bench-handshake.txt` with `Connection: close`, reads the answer and closes. A connection counts when an HTTP status line comes back (the server accepted the certificate: a Node server checks it after the handshake and destroys a refused connection without an alert, so a completed client handshake alone does not tell); the gateway and the bare peer answer 404, openssl the file. Before each row, probes check that the target answers the bench\'s certificate and refuses a connection without one and one with a certificate of another CA. Same warm-up and window as the other rows. Targets: the gateway, the bare node:https peer, and `openssl s_server` with the same server certificate and key and the same client CA (`-Verify 1 -verify_return_error -min_protocol TLSv1.2 -no_ticket -no_cache -WWW`: one process, one connection at a time). The load generator\'s own handshakes (an RSA signature with the client key per connection) take most of a core: see its CPU column.',
   );
   out.push('- All: `Content-Type: text/xml; charset=utf-8`.');
   out.push('- TLS: all three targets use the gateway\'s server certificate and key, require a client certificate signed by the client CA (`requestCert`, `rejectUnauthorized`), TLS 1.2 minimum, no session tickets or cache. The client certificates are issued by `esav cert issue` (scope esav for deposits and state queries, ftth for the slot search).');
-  out.push(`- Gateway: the real \`node bin/esav.js serve\`, ${workersText(report)}, with its ${report.machine.database === 'embedded' ? 'embedded PostgreSQL' : 'DATABASE_URL database'} (fsync ${report.db.fsync ?? '?'}, synchronous_commit ${report.db.synchronousCommit ?? '?'}: every deposit is committed to disk before it is answered), log level \`${s.logLevel}\`. Data made with the real CLI (\`esav operator add\`, \`prestation add\`, \`cert issue\`, \`planning load\`), the state query's tickets with real deposits.`);
+  out.push(`- Gateway: the real \`bin/esav.js serve\` (as \`npm start\` runs it, with the node flags of its shebang), ${workersText(report)}, with its ${report.machine.database === 'embedded' ? 'embedded PostgreSQL' : 'DATABASE_URL database'} (fsync ${report.db.fsync ?? '?'}, synchronous_commit ${report.db.synchronousCommit ?? '?'}: every deposit is committed to disk before it is answered), log level \`${s.logLevel}\`. Data made with the real CLI (\`esav operator add\`, \`prestation add\`, \`cert issue\`, \`planning load\`), the state query's tickets with real deposits.`);
   out.push('- Express+soap echo: one process, Express 5 + `soap.listen` serving `wsdl/signalisation/v1/signalisation.wsdl`; `deposerSignalisation` returns a fixed-shape answer (reference, date, state), `consulterEtatSignalisation` one with the queried reference, a fixed state and the current date; a second `soap.listen` on `/ws/rdv-ftth/v1` serving `wsdl/rdv-ftth/v1/plan-charge-sav-ftth.wsdl`, whose `rechercheCreneauxLibres` returns a fixed list of 3 slots with the `EnteteType` header filled from the request\'s (so its slot answer is much smaller than the gateway\'s: see response bytes). No validation, no identity lookup, no database.');
   out.push('- Bare node:https: one process, `https.createServer`; drains the request body and answers every deposit with the same SOAP response bytes, every state query with fixed bytes around the reference found in the request by string search (the gateway\'s answer shape), every slot search with the bytes of the gateway\'s answer to the setup\'s probe search (same size and shape; sizes in the details table).');
   out.push('');

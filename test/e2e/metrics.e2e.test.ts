@@ -72,7 +72,7 @@ afterAll(async () => {
 
 describe('/metrics: the five article 7 counters', () => {
   it('each moves by exactly the answered requests of its kind, per operator; faults are not counted', async () => {
-    const before = await scrape(t.gw.adminPort);
+    const before = await scrape(t.gw.adminPort!);
     // DEPOT: one deposit on each version; a refused deposit does not count.
     const ref = await deposit('v1');
     await deposit('v2');
@@ -92,7 +92,7 @@ describe('/metrics: the five article 7 counters', () => {
     // Another operator's request counts for it alone.
     await deposit('v1', 'ETH-M2', otherCreds);
 
-    const after = await scrape(t.gw.adminPort);
+    const after = await scrape(t.gw.adminPort!);
     expect(moved(before, after, OP)).toEqual({ TEST_AVEC_RESULTAT: 1, INFO_TRAVAUX: 1, DEPOT: 2, CONSULTATION_ETAT: 3, HISTORIQUE: 1 });
     expect(moved(before, after, OTHER)).toEqual({ TEST_AVEC_RESULTAT: 0, INFO_TRAVAUX: 0, DEPOT: 1, CONSULTATION_ETAT: 0, HISTORIQUE: 0 });
     // The scrape wrote what was counted in memory: the table agrees, on today's Paris day.
@@ -104,14 +104,14 @@ describe('/metrics: the five article 7 counters', () => {
 
 describe('/metrics: durations, faults, certificates, jobs', () => {
   it('faults per code move by the faults answered; the duration histogram has the operation, per result', async () => {
-    const before = await scrape(t.gw.adminPort);
+    const before = await scrape(t.gw.adminPort!);
     for (let i = 0; i < 2; i++) expect((await state(newReference())).fault?.code).toBe('SIGNALISATION_INCONNUE');
     const ref = await deposit('v1');
     expect((await state(ref)).payload).toBeDefined();
     // An unknown service: counted under "other", not under a name the caller chose.
     const unknown = parseSoap((await soapPost(`${t.base}/ws/nimportequoi/v9`, creds, envelope('<x/>'), '')).body);
     expect(unknown.fault?.code).toBe('SERVICE_INCONNU');
-    const after = await scrape(t.gw.adminPort);
+    const after = await scrape(t.gw.adminPort!);
 
     const faults = (s: Sample[], code: string) => metric(s, 'esav_soap_faults_total', { code });
     expect(faults(after, 'SIGNALISATION_INCONNUE') - faults(before, 'SIGNALISATION_INCONNUE')).toBe(2);
@@ -137,7 +137,7 @@ describe('/metrics: durations, faults, certificates, jobs', () => {
   });
 
   it('certificate expiry per operator certificate, the gateway\'s own, and job queue depth per queue', async () => {
-    const s = await scrape(t.gw.adminPort);
+    const s = await scrape(t.gw.adminPort!);
     const expiry = Math.floor(Date.parse(new X509Certificate(creds.cert).validTo) / 1000);
     expect(metric(s, 'esav_certificate_expiry_timestamp_seconds', { siren: OP, scope: 'esav', fingerprint: creds.fingerprint })).toBe(expiry);
     expect(s.filter((x) => x.name === 'esav_pki_expiry_timestamp_seconds').map((x) => x.labels.kind)).toContain('server_certificate');
@@ -147,13 +147,13 @@ describe('/metrics: durations, faults, certificates, jobs', () => {
     const deferred = (x: Sample[]) => metric(x, 'esav_job_queue_depth', { queue: 'line-test-deadline', state: 'deferred' });
     expect(s.some((x) => x.name === 'esav_job_queue_depth' && x.labels.queue === 'line-test-run')).toBe(true);
     await test('lancerTest', '<t:identifiantPrestation>RAPIDE-ETH-OK</t:identifiantPrestation><t:typeTest>ETAT_SESSION</t:typeTest>');
-    expect(deferred(await scrape(t.gw.adminPort)) - deferred(s)).toBe(1);
+    expect(deferred(await scrape(t.gw.adminPort!)) - deferred(s)).toBe(1);
   });
 });
 
 describe('esav stats', () => {
   it('prints the five counts per Paris day and operator, with a total, from the table', async () => {
-    await scrape(t.gw.adminPort); // writes what the gateway still holds in memory
+    await scrape(t.gw.adminPort!); // writes what the gateway still holds in memory
     const today = parisToday();
     const fromDb = async (siren: string) =>
       Object.fromEntries((await db.query('SELECT kind, count::int AS n FROM volumetry WHERE operator_siren = $1 AND day = $2::date', [siren, today])).rows.map((r) => [r.kind, r.n]));

@@ -55,9 +55,12 @@ export function eachLine(stream: NodeJS.ReadableStream, fn: (line: string) => vo
   });
 }
 
-/** Starts `esav serve` (or `args`, e.g. serve --integration) as a child process; resolves once it logs that it listens. */
+/**
+ * Starts `esav serve` (or `args`, e.g. serve --integration) as a child process, as ops run it (the
+ * bin itself, so with its shebang's node flags); resolves once it logs that it listens.
+ */
 export function spawnGateway(env: NodeJS.ProcessEnv, args: string[] = ['serve']): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
-  const child = spawn(process.execPath, [ESAV_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ESAV_BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start: ${logs.join('\n')}`)), 60_000);

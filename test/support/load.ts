@@ -114,12 +114,13 @@ export interface ServeProcess {
 }
 
 /**
- * `esav serve` in its own process group (detached), so a test can kill -9 the primary and its
- * node:cluster workers at once. Resolves when `listeners` processes logged that they listen
- * (with ESAV_WORKERS=n, each worker logs it; the port is shared).
+ * `esav serve` in its own process group (detached), so a test can kill -9 the first process and
+ * the ones it forked at once. Resolves when `listeners` processes logged that they listen (with
+ * ESAV_WORKERS=n, each of the n processes logs it; the port is shared).
  */
 export function spawnServe(env: NodeJS.ProcessEnv, listeners = 1, timeoutMs = 60_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [ESAV_BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The bin itself, as ops run it: its shebang carries the gateway's node flags.
+  const child = spawn(ESAV_BIN, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs: string[] = [];
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const group = (signal: NodeJS.Signals) => {
