@@ -6,6 +6,7 @@ import { startTestGateway, type ClientCreds, type TestGateway } from '../support
 import { esavOk, spawnGateway } from '../support/cli.js';
 import { envelope, soapPost } from '../support/http.js';
 import { parisDate, parisTime } from '../../src/calendar/index.js';
+import { isInSearchBlackout } from '../../src/calendar/slots.js';
 
 const IF = 'http://interop-fibre.fr';
 const ZONE = '13055';
@@ -15,13 +16,24 @@ let second: { child: ChildProcess; port: number } | undefined;
 let db: pg.Pool;
 const creds = new Map<string, ClientCreds>();
 
+// Searches are refused from 01:00 to 04:00 Paris time: a suite that runs then moves both gateways'
+// clocks (and this test's) to 04:05, the in-process one by its clock option, the spawned one by
+// a preload (test/support/shiftClock.ts). Zero the rest of the day.
+const SHIFT_MS = (() => {
+  const soon = new Date(Date.now() + 10 * 60_000); // the test's own length, with margin
+  const b = isInSearchBlackout(new Date()).blackout ? isInSearchBlackout(new Date()) : isInSearchBlackout(soon);
+  return b.blackout ? b.reopensAt!.getTime() + 5 * 60_000 - Date.now() : 0;
+})();
+const now = () => new Date(Date.now() + SHIFT_MS);
+
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startTestGateway({}, { clock: now });
   for (const siren of OPERATORS) creds.set(siren, t.issue(siren, 'ftth'));
   for (const name of ['Tech-A', 'Tech-B']) {
     esavOk(t.env, 'planning', 'technician', 'add', '--name', name, '--zones', ZONE, '--types', 'S', '--weekdays', '1-7', '--hours', '08:00-18:00');
   }
-  second = await spawnGateway(t.env);
+  const preload = new URL('../support/shiftClock.js', import.meta.url).href;
+  second = await spawnGateway(SHIFT_MS ? { ...t.env, ESAV_TEST_CLOCK_SHIFT_MS: String(SHIFT_MS), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}` } : t.env);
   db = new pg.Pool({ connectionString: t.db.url });
   // Ten certificates and a second process: generous on a loaded 2-core machine.
 }, 180_000);
@@ -37,12 +49,12 @@ afterAll(async () => {
 });
 
 function entete(siren: string): string {
-  return `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${new Date().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`;
+  return `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${now().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`;
 }
 
 /** The window starts (ISO) a search on `port` offers for tomorrow, 08:00 to 14:00 Paris. */
 async function offeredStarts(port: number, siren: string): Promise<string[]> {
-  const tomorrow = parisDate(new Date(Date.now() + 86400_000));
+  const tomorrow = parisDate(new Date(now().getTime() + 86400_000));
   const r = await soapPost(
     `https://localhost:${port}/ws/rdv-ftth/v1`,
     creds.get(siren)!,
@@ -58,7 +70,7 @@ async function offeredStarts(port: number, siren: string): Promise<string[]> {
 
 describe('no double booking, across two gateway processes', () => {
   it('10 operators reserving the last 2 technicians of a slot at once: exactly 2 succeed', async () => {
-    const tomorrow = parisDate(new Date(Date.now() + 86400_000));
+    const tomorrow = parisDate(new Date(now().getTime() + 86400_000));
     const start = parisTime(tomorrow, 10, 0);
     // Each operator holds the slot, as a search would have left it (searches are covered elsewhere;
     // this test is about the race on the last capacity).
@@ -70,8 +82,8 @@ describe('no double booking, across two gateway processes', () => {
       const id = randomUUID();
       await db.query(
         `INSERT INTO slot_searches (id, operator_siren, code_insee, intervention_type, segment, defect_prelocalization, range_from, range_to, offered_base, offered, offered_count, created_at, expires_at)
-         VALUES ($1, $2, $3, 'S', 'GP', 'PTO', $4, $5, $6, '\\x01'::bytea, 1, now(), now() + interval '10 minutes')`,
-        [id, siren, ZONE, start, new Date(start.getTime() + 2 * 3600_000), Math.round(start.getTime() / 60_000)],
+         VALUES ($1, $2, $3, 'S', 'GP', 'PTO', $4, $5, $6, '\\x01'::bytea, 1, $7, $8)`,
+        [id, siren, ZONE, start, new Date(start.getTime() + 2 * 3600_000), Math.round(start.getTime() / 60_000), now(), new Date(now().getTime() + 10 * 60_000)],
       );
       ids.set(siren, `${id}.${Math.round(start.getTime() / 60_000).toString(36)}`);
     }
@@ -83,7 +95,7 @@ describe('no double booking, across two gateway processes', () => {
           creds.get(siren)!,
           envelope(
             `<tns:ReservationCreneauRequete xmlns:tns="${IF}"><natureProduit>FTTH_ACCES</natureProduit><segmentMarche>GP</segmentMarche><codeInsee>${ZONE}</codeInsee><idCreneau>${ids.get(siren)}</idCreneau></tns:ReservationCreneauRequete>`,
-            `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${new Date().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`,
+            `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${now().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`,
           ),
           '',
         ),
