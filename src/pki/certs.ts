@@ -1,4 +1,5 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { X509Certificate } from 'node:crypto';
 import { forgePrivateKey, forgePublicKey, generateRsaKeyPair, randomSerialHex, type KeyPair } from './keys.js';
 
@@ -17,19 +18,19 @@ export interface CaMaterial {
 const DAY = 86_400_000;
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
-function validity(cert: forge.pki.Certificate, notBefore: Date, notAfter: Date): void {
+function validity(cert: Forge.pki.Certificate, notBefore: Date, notAfter: Date): void {
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
 }
 
-function sign(cert: forge.pki.Certificate, caKeyPem: string): string {
-  cert.sign(forgePrivateKey(caKeyPem), forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+function sign(cert: Forge.pki.Certificate, caKeyPem: string): string {
+  cert.sign(forgePrivateKey(caKeyPem), forge().md.sha256.create());
+  return forge().pki.certificateToPem(cert);
 }
 
 export function createCa(commonName: string, years = 10, now = new Date()): CaMaterial {
   const keys = generateRsaKeyPair(3072);
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.serialNumber = randomSerialHex();
   cert.publicKey = forgePublicKey(keys.publicKeyPem);
   // Back-date a little so a clock a few minutes behind still accepts it.
@@ -45,14 +46,14 @@ export function createCa(commonName: string, years = 10, now = new Date()): CaMa
   return { certPem: sign(cert, keys.privateKeyPem), keyPem: keys.privateKeyPem };
 }
 
-function issuerOf(ca: CaMaterial): forge.pki.Certificate {
-  return forge.pki.certificateFromPem(ca.certPem);
+function issuerOf(ca: CaMaterial): Forge.pki.Certificate {
+  return forge().pki.certificateFromPem(ca.certPem);
 }
 
 export function issueServerCert(ca: CaMaterial, dnsNames: string[], ips: string[], days = 397, now = new Date()): Issued {
   const keys = generateRsaKeyPair(2048);
   const caCert = issuerOf(ca);
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.serialNumber = randomSerialHex();
   cert.publicKey = forgePublicKey(keys.publicKeyPem);
   validity(cert, new Date(now.getTime() - 3600_000), new Date(now.getTime() + days * DAY));
@@ -92,7 +93,7 @@ export function issueClientCert(ca: CaMaterial, req: ClientCertRequest, now = ne
     publicKeyPem = keys.publicKeyPem;
   }
   const caCert = issuerOf(ca);
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.serialNumber = randomSerialHex();
   cert.publicKey = forgePublicKey(publicKeyPem);
   const notBefore = req.notBefore ?? new Date(now.getTime() - 3600_000);

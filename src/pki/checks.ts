@@ -1,4 +1,5 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { hasClientAuth, type CaMaterial } from './certs.js';
 
@@ -9,9 +10,9 @@ export const MIN_RSA_BITS = 2048;
 
 /** An operator's CSR: signature checked (proof of possession), RSA of 2048 bits or more. */
 export function checkCsr(csrPem: string): { publicKeyPem: string; bits: number } {
-  let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
+  let csr: ReturnType<typeof Forge.pki.certificationRequestFromPem>;
   try {
-    csr = forge.pki.certificationRequestFromPem(csrPem);
+    csr = forge().pki.certificationRequestFromPem(csrPem);
   } catch (err) {
     // forge reads RSA requests only; others fail here with its message.
     throw new PkiRefusal(`the CSR cannot be read (PEM "CERTIFICATE REQUEST", RSA key expected): ${(err as Error).message}`);
@@ -23,11 +24,11 @@ export function checkCsr(csrPem: string): { publicKeyPem: string; bits: number }
     // forge throws on a signature made by another key instead of returning false.
   }
   if (!verified) throw new PkiRefusal('the CSR signature does not verify: it was not signed by the key it carries');
-  const key = csr.publicKey as forge.pki.rsa.PublicKey | null;
+  const key = csr.publicKey as Forge.pki.rsa.PublicKey | null;
   if (!key || !('n' in key)) throw new PkiRefusal('the CSR must carry an RSA public key');
   const bits = key.n.bitLength();
   if (bits < MIN_RSA_BITS) throw new PkiRefusal(`the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
-  return { publicKeyPem: forge.pki.publicKeyToPem(key), bits };
+  return { publicKeyPem: forge().pki.publicKeyToPem(key), bits };
 }
 
 function keyBits(x: X509Certificate): number {
@@ -98,11 +99,11 @@ export function checkCaPair(ca: CaMaterial): void {
 
 /** PKCS#12 for tools that want one file; 3DES so OpenSSL 3 reads it without the legacy provider. */
 export function toP12(keyPem: string, certPem: string, chainPems: string[], passphrase: string, friendlyName: string): Buffer {
-  const asn = forge.pkcs12.toPkcs12Asn1(
-    forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey,
-    [forge.pki.certificateFromPem(certPem), ...chainPems.map((p) => forge.pki.certificateFromPem(p))],
+  const asn = forge().pkcs12.toPkcs12Asn1(
+    forge().pki.privateKeyFromPem(keyPem) as Forge.pki.rsa.PrivateKey,
+    [forge().pki.certificateFromPem(certPem), ...chainPems.map((p) => forge().pki.certificateFromPem(p))],
     passphrase,
     { algorithm: '3des', friendlyName },
   );
-  return Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary');
+  return Buffer.from(forge().asn1.toDer(asn).getBytes(), 'binary');
 }

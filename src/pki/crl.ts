@@ -1,4 +1,5 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 import { forgePrivateKey } from './keys.js';
 import { X509Certificate } from 'node:crypto';
 import type { CaMaterial } from './certs.js';
@@ -12,9 +13,15 @@ export interface RevokedEntry {
   revokedAt: Date;
 }
 
-const { asn1 } = forge;
-const T = asn1.Type;
-const U = asn1.Class.UNIVERSAL;
+// node-forge's ASN.1 helpers, set at the first CRL (node-forge loads on first use: src/pki/forge.ts).
+let asn1: typeof Forge.asn1;
+let T: typeof Forge.asn1.Type;
+let U: Forge.asn1.Class;
+function loadAsn1(): void {
+  asn1 = forge().asn1;
+  T = asn1.Type;
+  U = asn1.Class.UNIVERSAL;
+}
 const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 const OID_CRL_NUMBER = '2.5.29.20';
 const OID_AKI = '2.5.29.35';
@@ -23,19 +30,19 @@ const OID_AKI = '2.5.29.35';
 function positiveIntegerBytes(hex: string): string {
   let h = hex.replace(/[^0-9a-fA-F]/g, '').toLowerCase().replace(/^0+/, '') || '0';
   if (h.length % 2) h = '0' + h;
-  let bytes = forge.util.hexToBytes(h);
+  let bytes = forge().util.hexToBytes(h);
   if (bytes.charCodeAt(0) & 0x80) bytes = '\x00' + bytes;
   return bytes;
 }
 
 // RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after.
-function time(d: Date): forge.asn1.Asn1 {
+function time(d: Date): Forge.asn1.Asn1 {
   return d.getUTCFullYear() < 2050
     ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(d))
     : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
 }
 
-function sigAlg(): forge.asn1.Asn1 {
+function sigAlg(): Forge.asn1.Asn1 {
   return asn1.create(U, T.SEQUENCE, true, [
     asn1.create(U, T.OID, false, asn1.oidToDer(OID_SHA256_RSA).getBytes()),
     asn1.create(U, T.NULL, false, ''),
@@ -47,9 +54,10 @@ function sigAlg(): forge.asn1.Asn1 {
  * assembled with forge.asn1 and signed with the CA key (sha256WithRSAEncryption); OpenSSL verifies it.
  */
 export function buildCrl(ca: CaMaterial, revoked: RevokedEntry[], opts: { now?: Date; nextUpdateDays?: number; crlNumber?: bigint } = {}): string {
+  loadAsn1();
   const now = opts.now ?? new Date();
   const next = new Date(now.getTime() + (opts.nextUpdateDays ?? 7) * 86_400_000);
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caCert = forge().pki.certificateFromPem(ca.certPem);
   // Monotonic enough across processes without shared state: milliseconds since the epoch.
   const number = opts.crlNumber ?? BigInt(now.getTime());
   const entries = revoked.map((r) =>
@@ -71,19 +79,19 @@ export function buildCrl(ca: CaMaterial, revoked: RevokedEntry[], opts: { now?: 
   const tbs = asn1.create(U, T.SEQUENCE, true, [
     asn1.create(U, T.INTEGER, false, '\x01'), // v2
     sigAlg(),
-    forge.pki.distinguishedNameToAsn1(caCert.subject),
+    forge().pki.distinguishedNameToAsn1(caCert.subject),
     time(now),
     time(next),
     // revokedCertificates is OPTIONAL and must be absent, not empty, when there are none.
     ...(entries.length ? [asn1.create(U, T.SEQUENCE, true, entries)] : []),
     extensions,
   ]);
-  const md = forge.md.sha256.create();
+  const md = forge().md.sha256.create();
   md.update(asn1.toDer(tbs).getBytes());
   const signature = forgePrivateKey(ca.keyPem).sign(md);
   const crl = asn1.create(U, T.SEQUENCE, true, [tbs, sigAlg(), asn1.create(U, T.BITSTRING, false, '\x00' + signature)]);
   const der = asn1.toDer(crl).getBytes();
-  return forge.pem.encode({ type: 'X509 CRL', body: der });
+  return forge().pem.encode({ type: 'X509 CRL', body: der });
 }
 
 /** The issuing client CA's current CRL: what `/pki/crl.pem` and `esav ca crl` give. */

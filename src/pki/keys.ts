@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 
 export interface KeyPair {
   privateKeyPem: string;
@@ -24,10 +25,10 @@ export function randomSerialHex(): string {
   return b.toString('hex');
 }
 
-export function forgePrivateKey(pem: string): forge.pki.rsa.PrivateKey {
-  return forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+export function forgePrivateKey(pem: string): Forge.pki.rsa.PrivateKey {
+  return forge().pki.privateKeyFromPem(pem) as Forge.pki.rsa.PrivateKey;
 }
 
-export function forgePublicKey(pem: string): forge.pki.rsa.PublicKey {
-  return forge.pki.publicKeyFromPem(pem) as forge.pki.rsa.PublicKey;
+export function forgePublicKey(pem: string): Forge.pki.rsa.PublicKey {
+  return forge().pki.publicKeyFromPem(pem) as Forge.pki.rsa.PublicKey;
 }
