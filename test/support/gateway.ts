@@ -8,6 +8,7 @@ import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.
 import { freshDatabase, type TestDatabase } from './db.js';
 import { esavOk } from './cli.js';
 import { validateNewOperators } from './validation.js';
+import { ConnectionDispatcher } from '../../src/transport/handoff.js';
 
 export interface ClientCreds {
   key: Buffer;
@@ -36,6 +37,12 @@ export interface TestGateway {
  */
 export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, options: GatewayOptions & { validateOperators?: boolean } = {}): Promise<TestGateway> {
   const { validateOperators = true, ...opts } = options;
+  // handedConnections: as a process of a several-process esav serve, fed by a dispatcher on the port (src/transport/handoff.ts).
+  let dispatcher: ConnectionDispatcher | undefined;
+  if (opts.handedConnections) {
+    dispatcher = new ConnectionDispatcher(() => undefined);
+    extraEnv = { ...extraEnv, ESAV_PORT: String(await dispatcher.listen(0, '127.0.0.1')) };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'esav-gw-'));
   chmodSync(dir, 0o755);
   const db = await freshDatabase();
@@ -59,7 +66,11 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, options
       cb();
     },
   });
-  const gw = await startGateway(config, pino({ level: 'info' }, sink), opts);
+  const gw = await startGateway(config, pino({ level: 'info' }, sink), opts).catch((err: unknown) => {
+    dispatcher?.close();
+    throw err;
+  });
+  dispatcher?.add({ id: 0, take: (socket, done) => (gw.accept(socket), done(null)) });
   if (validateOperators && config.mode === 'production') {
     try {
       await validateNewOperators(config.databaseUrl!);
@@ -94,6 +105,7 @@ export async function startTestGateway(extraEnv: NodeJS.ProcessEnv = {}, options
       };
     },
     async close() {
+      dispatcher?.close();
       await gw.close();
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
