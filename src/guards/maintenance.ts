@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { SoapFault } from '../soap/faults.js';
 import { PARIS, nextParisMidnight, parisDate, parisMidnight, parisTime, subtractWorkingDaysFromInstant } from '../calendar/index.js';
 import { addCalendarDays } from '../calendar/isoDate.js';
+import { logReloadFailure } from '../db/unavailable.js';
 
 export const MAINTENANCE_NOTICE_WORKING_DAYS = 2;
 
@@ -81,7 +82,7 @@ export class MaintenanceGuard {
 
   async start(hub: NotificationHub): Promise<void> {
     await this.refresh();
-    const again = () => void this.refresh().catch((err) => this.log.error({ err }, 'maintenance windows reload failed'));
+    const again = () => void this.refresh().catch((err) => logReloadFailure(this.log, err, 'maintenance windows reload failed'));
     hub.on('esav_lifecycle', (table: string) => {
       if (table === 'maintenance_windows') again();
     });

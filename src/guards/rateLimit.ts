@@ -9,6 +9,7 @@ import type { Identity } from '../identity/resolver.js';
 import { SoapFault } from '../soap/faults.js';
 import { nextParisMidnight } from '../calendar/index.js';
 import { parisIso } from './maintenance.js';
+import { logReloadFailure } from '../db/unavailable.js';
 
 export interface RateLimitRow {
   /** null: every operator */
@@ -48,7 +49,7 @@ export class RateLimiter {
   async start(hub: NotificationHub): Promise<void> {
     this.hub = hub;
     await this.refresh();
-    const again = () => void this.refresh().catch((err) => this.log.error({ err }, 'rate limits reload failed'));
+    const again = () => void this.refresh().catch((err) => logReloadFailure(this.log, err, 'rate limits reload failed'));
     hub.on('esav_lifecycle', (table: string) => {
       if (table === 'rate_limits') again();
     });

@@ -11,6 +11,7 @@ import { escapeXml } from '../soap/serialize.js';
 import { XmlElement } from '../soap/xml.js';
 import { CATALOGUE_NAME, currentOf, hasEnded, loadRows, type Kind, type LifecycleRow } from './versions.js';
 import type { LifecycleCatalogues } from './catalogues.js';
+import { logReloadFailure } from '../db/unavailable.js';
 
 export const EVOLUTION_NS = 'urn:fr:esav:evolution:v1';
 
@@ -35,7 +36,7 @@ export class LifecycleView {
   async start(hub: NotificationHub): Promise<void> {
     await this.refresh();
     const again = () => {
-      this.refreshing = this.refreshing.then(() => this.refresh()).catch((err) => this.log.error({ err }, 'lifecycle reload failed'));
+      this.refreshing = this.refreshing.then(() => this.refresh()).catch((err) => logReloadFailure(this.log, err, 'lifecycle reload failed'));
     };
     hub.on('esav_lifecycle', (table: string) => {
       if (table === 'lifecycle_versions') again();

@@ -6,6 +6,7 @@ import type { Identity, IdentityResolver } from '../identity/resolver.js';
 import type { AccessLogger, Logger } from '../log.js';
 import { DomainError } from '../domain/errors.js';
 import { readBody } from '../guards/body.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { forwardedPeer, type ProxyTrust } from '../transport/forwardedCert.js';
 import { assertSafeXml, assertSoapContentType } from '../guards/xmlSafety.js';
 import { clientFault, SoapFault, serverFault } from './faults.js';
@@ -269,11 +270,3 @@ export class OutageLog {
   }
 }
 const outageLog = new OutageLog();
-
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(e?.code ?? '') ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '')
-  );
-}

@@ -7,6 +7,7 @@ import type { NotificationHub } from '../db/notifications.js';
 import { pkiFiles, trustedClientCaPems } from '../pki/devPki.js';
 import { checkServerPair } from '../pki/checks.js';
 import { listApprovedCas } from '../pki/store.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 /**
  * Server TLS: client certificate required and verified against an explicit list of CAs only
@@ -141,7 +142,8 @@ export class TlsContextManager {
     try {
       b = await this.build();
     } catch (err) {
-      this.log.error({ reason, err: (err as Error).message }, 'new TLS material refused; the current one stays in service');
+      if (isDatabaseUnavailable(err)) this.log.warn({ reason, err: (err as Error).message }, 'TLS material not reloaded: database unavailable; the current one stays in service');
+      else this.log.error({ reason, err: (err as Error).message }, 'new TLS material refused; the current one stays in service');
       return 'refused';
     }
     if (b.digest === this.digest) return 'unchanged';
