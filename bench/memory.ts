@@ -117,7 +117,7 @@ export interface Trend {
 
 export interface ProcessFigures extends Trend {
   pid: number;
-  role: 'primary' | 'worker';
+  role: 'first' | 'forked';
 }
 
 export interface MemoryFigures {
@@ -167,11 +167,11 @@ function trend(samples: MemorySample[], value: (s: MemorySample) => number | und
 
 export function memoryFigures(samples: MemorySample[], rootPid: number, everyMs: number): MemoryFigures {
   const pids = [...new Set(samples.flatMap((s) => s.processes.map((p) => p.pid)))];
-  // The primary first, then the workers in the order they appeared.
+  // The first process (the one the bench started) first, then the forked ones in the order they appeared.
   pids.sort((a, b) => (a === rootPid ? -1 : b === rootPid ? 1 : 0));
   const processes = pids.map((pid) => ({
     pid,
-    role: pid === rootPid ? ('primary' as const) : ('worker' as const),
+    role: pid === rootPid ? ('first' as const) : ('forked' as const),
     ...trend(samples, (s) => s.processes.find((p) => p.pid === pid)?.rss)!,
   }));
   const pss = samples.map((s) => s.pss).filter((v): v is number => v !== undefined);

@@ -44,7 +44,7 @@ export function rssVerdicts(rows: NamedFigures[], notEvaluated?: string): Memory
     {
       statement: PER_PROCESS_STATEMENT,
       met: worst.max < limit,
-      detail: `largest: ${mb(worst.max)} MB (${worst.role} pid ${worst.pid}, during ${worst.row})`,
+      detail: `largest: ${mb(worst.max)} MB (${worst.role} process, pid ${worst.pid}, during ${worst.row})`,
     },
     {
       statement: TOTAL_STATEMENT,
@@ -60,9 +60,9 @@ export function verdictWord(v: { met?: boolean }): string {
   return v.met === undefined ? 'not evaluated' : v.met ? 'MET' : 'NOT MET';
 }
 
-/** Rows of the memory table: row | primary | workers | total RSS | total PSS (MB, the largest over the window). */
+/** Rows of the memory table: row | first process | forked ones | total RSS | total PSS (MB, the largest over the window). */
 export function memoryCells(f: MemoryFigures): string[] {
-  const primary = f.processes.filter((p) => p.role === 'primary').map((p) => mb(p.max));
-  const workers = f.processes.filter((p) => p.role === 'worker').map((p) => mb(p.max));
-  return [primary.join(', ') || 'n/a', workers.join(', ') || '-', mb(f.total.max), mb(f.maxPss)];
+  const first = f.processes.filter((p) => p.role === 'first').map((p) => mb(p.max));
+  const forked = f.processes.filter((p) => p.role === 'forked').map((p) => mb(p.max));
+  return [first.join(', ') || 'n/a', forked.join(', ') || '-', mb(f.total.max), mb(f.maxPss)];
 }

@@ -59,7 +59,7 @@ function perMinute(samples: MemorySample[]): string {
 }
 
 function processRows(s: SoakReport): string[][] {
-  const rows = s.memory.processes.map((p) => [`${p.role} (pid ${p.pid})`, mb(p.start), mb(p.max), mb(p.end), mbPerMin(p.slopePerMin)]);
+  const rows = s.memory.processes.map((p) => [`${p.role} process (pid ${p.pid})`, mb(p.start), mb(p.max), mb(p.end), mbPerMin(p.slopePerMin)]);
   const t = s.memory.total;
   rows.push(['total (sum)', mb(t.start), mb(t.max), mb(t.end), mbPerMin(t.slopePerMin)]);
   return rows;

@@ -75,13 +75,13 @@ describe('bench: memory figures', () => {
     expect(secondHalfSlopePerMin(leak, (s) => s.rss)! / MB).toBeCloseTo(3);
   });
 
-  it('gives start, max and end per process and for their sum, the primary first', () => {
+  it('gives start, max and end per process and for their sum, the first process first', () => {
     const samples = [sample(0, [50, 80, 90]), sample(500, [55, 120, 85]), sample(1000, [52, 100, 95])];
     const f = memoryFigures(samples, 10, 500);
     expect(f.processes.map((p) => [p.role, p.start / MB, p.max / MB, p.end / MB])).toEqual([
-      ['primary', 50, 55, 52],
-      ['worker', 80, 120, 100],
-      ['worker', 90, 95, 95],
+      ['first', 50, 55, 52],
+      ['forked', 80, 120, 100],
+      ['forked', 90, 95, 95],
     ]);
     expect([f.total.start, f.total.max, f.total.end].map((v) => v / MB)).toEqual([220, 260, 247]);
     expect(f.durationMs).toBe(1000);
