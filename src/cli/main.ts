@@ -52,7 +52,15 @@ Settings come from the environment (DATABASE_URL, ESAV_DATA_DIR, ESAV_CERTS_DIR,
 
 async function serveCmd(argv: string[]): Promise<void> {
   if (argv.includes('--integration')) process.env.ESAV_MODE = 'integration';
-  await serve(loadConfig());
+  try {
+    await serve(loadConfig());
+  } catch (err) {
+    // A port already taken is the usual first-start mistake: say which, not a stack.
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (e?.code !== 'EADDRINUSE') throw err;
+    process.stderr.write(`esav serve: ${e.address}:${e.port} is already in use (another gateway?); choose other ports with ESAV_PORT and ESAV_ADMIN_PORT\n`);
+    process.exit(1);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { ESAV_BIN } from '../support/cli.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { spawnServe, type ServeProcess } from '../support/load.js';
 import { workerExecArgv } from '../../src/cluster.js';
@@ -62,4 +65,26 @@ describe('first start of several processes on a fresh database', () => {
       dir = undefined;
     }
   }, 300_000);
+});
+
+describe('a port already in use', () => {
+  it('esav serve says which and exits 1, leaving nothing running', async () => {
+    db = await freshDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'esav-cluster-'));
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const r = spawnSync(ESAV_BIN, ['serve'], {
+        env: { ...process.env, DATABASE_URL: db.url, ESAV_CERTS_DIR: join(dir, 'certs'), ESAV_DATA_DIR: join(dir, 'data'), ESAV_HOST: '127.0.0.1', ESAV_PORT: String(port), ESAV_ADMIN_PORT: '0', ESAV_WORKERS: '2', ESAV_MAINTENANCE_NIGHTLY: 'off' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`esav serve: 127.0.0.1:${port} is already in use`);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
 });
