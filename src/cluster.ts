@@ -27,7 +27,9 @@ export async function serve(config: Config): Promise<void> {
   if (config.workers <= 1) return serveSingle(config);
   const log = createLogger(config.logLevel).child({ role: 'primary' });
   const db = await openDatabase(config);
-  const dispatcher = new ConnectionDispatcher((err) => log.warn({ err: err.message }, 'connection hand-off failed; the next process takes it'));
+  const dispatcher = new ConnectionDispatcher((err, during) =>
+    during === 'handoff' ? log.warn({ err: err.message }, 'connection hand-off failed; the next process takes it') : log.error({ err: err.message }, 'https listener error'),
+  );
   let gw: Awaited<ReturnType<typeof import('./main.js').startGateway>>;
   let port: number;
   try {

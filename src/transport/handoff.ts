@@ -29,10 +29,10 @@ export class ConnectionDispatcher {
   private readonly waiting: Socket[] = [];
   private next = 0;
 
-  constructor(private readonly onError: (err: Error) => void) {
+  /** onError: a connection that could not be handed over ('handoff'), or an accept error once listening, e.g. EMFILE under a storm ('accept'). */
+  constructor(private readonly onError: (err: Error, during: 'handoff' | 'accept') => void) {
     // Paused: no byte is read before the socket reaches the process that will serve it.
     this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.dispatch(socket));
-    this.server.on('error', onError);
   }
 
   /** Binds the port (0: any free port); resolves with the port bound. */
@@ -41,6 +41,8 @@ export class ConnectionDispatcher {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        // From now on an error must be logged, not kill the process.
+        this.server.on('error', (err) => this.onError(err, 'accept'));
         resolve((this.server.address() as net.AddressInfo).port);
       });
     });
@@ -74,7 +76,7 @@ export class ConnectionDispatcher {
     target.take(socket, (err) => {
       if (!err) return;
       // The process went away meanwhile: the next one takes it.
-      this.onError(err);
+      this.onError(err, 'handoff');
       if (!socket.destroyed) this.dispatch(socket, tried + 1);
     });
   }

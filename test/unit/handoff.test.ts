@@ -24,7 +24,7 @@ function target(id: number, handed: HandedConnections): HandoffTarget {
 
 async function dispatcher(): Promise<{ d: ConnectionDispatcher; port: number; errors: Error[] }> {
   const errors: Error[] = [];
-  const d = new ConnectionDispatcher((err) => errors.push(err));
+  const d = new ConnectionDispatcher((err, during) => errors.push(new Error(`${during}: ${err.message}`)));
   const port = await d.listen(0, '127.0.0.1');
   cleanups.push(() => d.close());
   return { d, port, errors };
@@ -87,7 +87,7 @@ describe('ConnectionDispatcher', () => {
     d.add({ id: 0, take: (_socket, done) => done(new Error('process 123 is gone')) });
     d.add(target(1, hb));
     expect([await get(port), await get(port)]).toEqual(['b', 'b']);
-    expect(errors.map((e) => e.message)).toEqual(['process 123 is gone', 'process 123 is gone']);
+    expect(errors.map((e) => e.message)).toEqual(['handoff: process 123 is gone', 'handoff: process 123 is gone']);
   });
 
   it('after remove(), the target gets no more connections', async () => {
