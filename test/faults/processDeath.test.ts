@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startTestGateway, type ClientCreds, type TestGateway } from '../support/gateway.js';
 import { esavOk } from '../support/cli.js';
-import { depositXml, parseSoap, V1 } from '../support/http.js';
-import { keepAliveAgent, mapLimit, sleep, spawnServe, timedSoapPost, type ServeProcess } from '../support/load.js';
+import { depositXml, V1 } from '../support/http.js';
+import { mapLimit, sleep, spawnServe, timedSoapPost, type ServeProcess } from '../support/load.js';
+import { expectAcknowledgedKept, expectOneTicketEach, retryAll, startDepositLoad } from '../support/depositLoad.js';
 
 // Issue #8 with ESAV_WORKERS=2: kill -9 of the process the first one forked, under a deposit load.
 // The first process (which holds the port) goes on serving; the dead one is replaced and gets
@@ -45,25 +46,8 @@ describe('kill -9 of a forked gateway process during a deposit load', () => {
     expect(forked).toBeDefined();
     const url = `https://localhost:${serve.port}/ws/signalisation/v1`;
 
-    const sent: string[] = [];
-    const acknowledged = new Map<string, string>();
-    const failures: string[] = [];
-    let stop = false;
-    // Each lane keeps one connection; after a cut, its agent opens a new one (dispatched anew).
-    const lanes = Array.from({ length: LANES }, async (_, lane) => {
-      const agent = keepAliveAgent(creds, 1);
-      try {
-        for (let i = 0; !stop && i < 5000; i++) {
-          const ext = `DEATH-${lane}-${i}`;
-          sent.push(ext);
-          const r = await timedSoapPost(url, creds, depositOf(ext), ACTION, { agent, timeoutMs: 15_000 });
-          if (r.status === 200) acknowledged.set(ext, parseSoap(r.body!).payload!.deposerSignalisationReponse.referenceSignalisation as string);
-          else failures.push(`${ext}: ${r.error ?? `${r.status} ${r.body?.slice(0, 200)}`}`);
-        }
-      } finally {
-        agent.destroy();
-      }
-    });
+    const load = startDepositLoad(url, creds, LANES, 'DEATH', depositOf);
+    const { sent, acknowledged, failures } = load;
     const t0 = Date.now();
     while (Date.now() - t0 < 10_000 && (acknowledged.size < 60 || Date.now() - t0 < 1500)) await sleep(50);
     // Both processes were answering before the kill (else the kill would prove nothing).
@@ -79,8 +63,7 @@ describe('kill -9 of a forked gateway process during a deposit load', () => {
     }
     expect(replacement).toBeDefined();
     await sleep(500);
-    stop = true;
-    await Promise.all(lanes);
+    await load.stop();
     expect(serve.alive()).toBe(true);
     expect(serve.logs.some((l) => l.includes('gateway process died; starting a new one') && l.includes(String(forked)))).toBe(true);
     // Deposits were answered after the kill too, and only calls in flight on the killed process failed.
@@ -97,22 +80,11 @@ describe('kill -9 of a forked gateway process during a deposit load', () => {
     for (let i = 0; i < 50 && !answeredBy().has(replacement!); i++) await sleep(100);
     expect(answeredBy().has(replacement!)).toBe(true);
 
-    // Every acknowledged reference exists with its content; retries by referenceExterne get it back.
-    const rows = (await db.query('SELECT reference, external_ref, comment FROM tickets WHERE operator_siren = $1', [OP])).rows as Array<{ reference: string; external_ref: string; comment: string }>;
-    const byRef = new Map(rows.map((r) => [r.reference, r]));
-    for (const [ext, ref] of acknowledged) expect(byRef.get(ref)).toEqual({ reference: ref, external_ref: ext, comment: contentOf(ext) });
-    const agent = keepAliveAgent(creds, 6);
-    const retries = await mapLimit(sent, 6, (ext) => timedSoapPost(url, creds, depositOf(ext), ACTION, { agent, timeoutMs: 15_000 }));
-    agent.destroy();
-    const retried = new Map<string, string>();
-    retries.forEach((r, i) => {
-      expect(r.status).toBe(200);
-      retried.set(sent[i]!, parseSoap(r.body!).payload!.deposerSignalisationReponse.referenceSignalisation as string);
-    });
+    // Every acknowledged reference exists with its content; retries by referenceExterne get it back, one ticket each.
+    await expectAcknowledgedKept(db, OP, PRESTATION, acknowledged, contentOf);
+    const retried = await retryAll(url, creds, sent, depositOf);
     for (const [ext, ref] of acknowledged) expect(retried.get(ext)).toBe(ref);
-    const counts = (await db.query('SELECT external_ref, count(*)::int AS n FROM tickets WHERE operator_siren = $1 GROUP BY external_ref', [OP])).rows as Array<{ external_ref: string; n: number }>;
-    expect(counts.length).toBe(new Set(sent).size);
-    expect(counts.filter((c) => c.n !== 1)).toEqual([]);
+    await expectOneTicketEach(db, OP, sent, retried);
 
     console.log(`process death: ${sent.length} deposits sent, ${acknowledgedAtKill} acknowledged at the kill, ${acknowledged.size} in all, ${failures.length} cut; replacement pid ${replacement} served; all retried: one ticket each`);
   }, 120_000);
