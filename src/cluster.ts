@@ -26,7 +26,9 @@ export async function serve(config: Config): Promise<void> {
   if (cluster.isWorker) return serveForked(config);
   if (config.workers <= 1) return serveSingle(config);
   const log = createLogger(config.logLevel).child({ role: 'primary' });
-  const db = await openDatabase(config);
+  // The embedded database, or DATABASE_URL; this process's own gateway migrates it below, before
+  // anything is forked, so it is not migrated here too.
+  const db = await openDatabase(config, { migrate: false });
   const dispatcher = new ConnectionDispatcher((err, during) =>
     during === 'handoff' ? log.warn({ err: err.message }, 'connection hand-off failed; the next process takes it') : log.error({ err: err.message }, 'https listener error'),
   );

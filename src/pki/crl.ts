@@ -13,14 +13,10 @@ export interface RevokedEntry {
   revokedAt: Date;
 }
 
-// node-forge's ASN.1 helpers, set at the first CRL (node-forge loads on first use: src/pki/forge.ts).
-let asn1: typeof Forge.asn1;
-let T: typeof Forge.asn1.Type;
-let U: Forge.asn1.Class;
-function loadAsn1(): void {
-  asn1 = forge().asn1;
-  T = asn1.Type;
-  U = asn1.Class.UNIVERSAL;
+// node-forge's ASN.1 helpers (node-forge loads on first use: src/pki/forge.ts).
+function asn1Kit(): { asn1: typeof Forge.asn1; T: typeof Forge.asn1.Type; U: Forge.asn1.Class } {
+  const asn1 = forge().asn1;
+  return { asn1, T: asn1.Type, U: asn1.Class.UNIVERSAL };
 }
 const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 const OID_CRL_NUMBER = '2.5.29.20';
@@ -37,12 +33,14 @@ function positiveIntegerBytes(hex: string): string {
 
 // RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime after.
 function time(d: Date): Forge.asn1.Asn1 {
+  const { asn1, T, U } = asn1Kit();
   return d.getUTCFullYear() < 2050
     ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(d))
     : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
 }
 
 function sigAlg(): Forge.asn1.Asn1 {
+  const { asn1, T, U } = asn1Kit();
   return asn1.create(U, T.SEQUENCE, true, [
     asn1.create(U, T.OID, false, asn1.oidToDer(OID_SHA256_RSA).getBytes()),
     asn1.create(U, T.NULL, false, ''),
@@ -54,7 +52,7 @@ function sigAlg(): Forge.asn1.Asn1 {
  * assembled with forge.asn1 and signed with the CA key (sha256WithRSAEncryption); OpenSSL verifies it.
  */
 export function buildCrl(ca: CaMaterial, revoked: RevokedEntry[], opts: { now?: Date; nextUpdateDays?: number; crlNumber?: bigint } = {}): string {
-  loadAsn1();
+  const { asn1, T, U } = asn1Kit();
   const now = opts.now ?? new Date();
   const next = new Date(now.getTime() + (opts.nextUpdateDays ?? 7) * 86_400_000);
   const caCert = forge().pki.certificateFromPem(ca.certPem);

@@ -94,6 +94,8 @@ type HttpServer = NetServer & { closeAllConnections(): void };
 export class HandedConnections {
   private readonly open = new Set<Socket>();
   private closing = false;
+  /** Set by close() while it waits for the last connection. */
+  private drained: (() => void) | undefined;
 
   constructor(private readonly server: HttpServer, private readonly maxConnections: number) {
     // Starts node's connection checks (headersTimeout, requestTimeout) as listen() would.
@@ -110,7 +112,10 @@ export class HandedConnections {
       return;
     }
     this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    socket.once('close', () => {
+      this.open.delete(socket);
+      if (this.open.size === 0) this.drained?.();
+    });
     this.server.emit('connection', socket);
     // Accepted paused (pauseOnConnect) so that no byte was read before the hand-over: an http
     // server would wait for data forever; a TLS one has taken the handle and reads anyway.
@@ -126,12 +131,10 @@ export class HandedConnections {
     return new Promise((resolve) => {
       const force = setTimeout(() => this.server.closeAllConnections(), graceMs);
       force.unref();
-      const check = setInterval(() => {
-        if (this.open.size > 0) return;
-        clearInterval(check);
+      this.drained = () => {
         clearTimeout(force);
         resolve();
-      }, 50);
+      };
     });
   }
 }
