@@ -14,6 +14,7 @@ import { envelope, envelopeParts, faultXml, SOAP11_NS } from './envelope.js';
 import { parseRequest, validateElement, type ParsedRequest } from './xml.js';
 import { toObject, type XmlObject } from './toObject.js';
 import { serializeElement } from './serialize.js';
+import { attrValue } from './treeReader.js';
 import type { ServiceRegistry, ServiceVersion } from './registry.js';
 import type { ServiceBinding } from './binding.js';
 
@@ -161,9 +162,9 @@ async function invoke(deps: PipelineDeps, sv: ServiceVersion, binding: ServiceBi
   const headerData: XmlObject = {};
   const understood = binding.understoodHeaders ?? [];
   for (const h of headers) {
-    const mu = h.attr('mustUnderstand', 'soap') ?? h.attrs.find((a) => a.name === 'mustUnderstand' && a.namespaceUri === SOAP11_NS);
     if (!understood.includes(h.name)) {
-      if (mu && (mu.value === '1' || mu.value === 'true')) {
+      const mu = attrValue(h, 'mustUnderstand', SOAP11_NS);
+      if (mu === '1' || mu === 'true') {
         throw new SoapFault('MustUnderstand', 'ENTETE_NON_COMPRISE', `L'en-tête {${h.namespaceUri}}${h.name} est marqué mustUnderstand mais n'est pas pris en charge par ce service.`);
       }
       continue;

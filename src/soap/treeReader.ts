@@ -1,6 +1,6 @@
 import { XmlElement } from 'libxml2-wasm';
 // The struct readers libxml2-wasm itself uses for its node classes (same package, same layout).
-import { XmlNodeStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
+import { XmlNamedNodeStruct, XmlNodeStruct, XmlNsStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import type { XmlObject, XmlValue } from './toObject.js';
 
 const ELEMENT = 1;
@@ -15,10 +15,50 @@ const CONTENT_MINUS_NAME = 32;
 
 /** The libxml2 node an element wrapper stands for (the package keeps it in `_nodePtr`). */
 export const nodePtr = (el: XmlElement): number => (el as unknown as { _nodePtr: number })._nodePtr;
-/** A wrapper for an element node read in place (the package's own constructor: no registration, nothing to free). */
-export const elementAt = (ptr: number): XmlElement => new (XmlElement as unknown as new (p: number) => XmlElement)(ptr);
+const ELEMENT_PROTOTYPE: object = XmlElement.prototype;
+/**
+ * A wrapper for an element node read in place: the package's XmlElement, with nothing
+ * registered and nothing to free (its constructor only sets `_nodePtr`). Made with Object.create
+ * rather than `new XmlElement(ptr)`: V8 never keeps an optimized version of the package's
+ * decorated constructor (every compile is aborted on a map dependency and retried, ~75 times
+ * a second per process under load, 7% of a process's CPU in the compiler thread; 1 M
+ * `new XmlElement` took 142 ms, Object.create 29 ms).
+ */
+export const elementAt = (ptr: number): XmlElement => {
+  const el = Object.create(ELEMENT_PROTOTYPE) as { _nodePtr: number };
+  el._nodePtr = ptr;
+  return el as unknown as XmlElement;
+};
 const nameOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
 const textOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr + CONTENT_MINUS_NAME);
+
+/**
+ * The element children of an element (text, comments and processing instructions skipped), each
+ * wrapped by elementAt. libxml2-wasm's firstChild/next wrap every node through the package's
+ * constructors, which V8 never keeps optimized (see elementAt).
+ */
+export function childElementsOf(el: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (let n = XmlTreeCommonStruct.children(nodePtr(el)); n; n = XmlTreeCommonStruct.next(n)) if (XmlTreeCommonStruct.type(n) === ELEMENT) out.push(elementAt(n));
+  return out;
+}
+
+/**
+ * The value of an element's attribute: with no namespace when namespaceUri is undefined (as
+ * `el.attr(name)`), else in that namespace whatever its prefix. Read in place, like convert below;
+ * `el.attr` wraps the attribute in a new XmlAttribute for each read.
+ */
+export function attrValue(el: XmlElement, name: string, namespaceUri?: string): string | undefined {
+  for (let a = XmlNodeStruct.properties(nodePtr(el)); a; a = XmlTreeCommonStruct.next(a)) {
+    if (nameOf(a) !== name) continue;
+    const ns = XmlNamedNodeStruct.namespace(a);
+    if (namespaceUri === undefined ? ns !== 0 : ns === 0 || XmlNsStruct.href(ns) !== namespaceUri) continue;
+    let value = '';
+    for (let t = XmlTreeCommonStruct.children(a); t; t = XmlTreeCommonStruct.next(t)) value += textOf(t);
+    return value;
+  }
+  return undefined;
+}
 
 function convert(ptr: number, opaque: ReadonlySet<string> | undefined): XmlValue {
   let out: XmlObject | undefined;

@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../paths.js';
 import { clientFault, type FaultDiagnostic } from './faults.js';
-import { elementAt } from './treeReader.js';
+import { childElementsOf, elementAt } from './treeReader.js';
 
 export { XmlDocument, XmlElement, XsdValidator };
 
@@ -153,8 +153,5 @@ export function validateElement(validator: XsdValidator, el: XmlElement, what: s
   }
 }
 
-export function elementChildren(el: XmlElement): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (let n = el.firstChild; n; n = n.next) if (n instanceof XmlElement) out.push(n);
-  return out;
-}
+/** The element children of an element (treeReader.ts childElementsOf). */
+export const elementChildren = childElementsOf;

@@ -5,6 +5,7 @@ import type { AttachedForm, TicketService } from './service.js';
 import type { CatalogueRegistry } from '../../catalogue/registry.js';
 import { validateForm } from '../../catalogue/validate.js';
 import { elementChildren } from '../../soap/xml.js';
+import { attrValue } from '../../soap/treeReader.js';
 import type { XmlElement } from 'libxml2-wasm';
 import type { SummaryRow } from './repo.js';
 
@@ -31,8 +32,9 @@ function period(v: XmlObject | undefined): { from?: Date; to?: Date } {
 function attachedForm(catalogues: CatalogueRegistry, payload: XmlElement, input: XmlObject): AttachedForm | undefined {
   if (input.formulaire === undefined) return undefined;
   const el = elementChildren(payload).find((c) => c.name === 'formulaire')!;
-  const catalogue = el.attr('catalogue')!.value;
-  const code = el.attr('code')!.value;
+  // Both attributes are required by the schema, which the payload has passed.
+  const catalogue = attrValue(el, 'catalogue')!;
+  const code = attrValue(el, 'code')!;
   return { catalogue, code, validate: (offerCode) => validateForm(catalogues, catalogue, code, elementChildren(el)[0], offerCode) };
 }
 
