@@ -1,11 +1,12 @@
 /**
  * The load generator, run as its own process by bench/run.ts (never imported):
  *   node dist/bench/load.js '<LoadConfig as JSON>'
- * A closed loop: `connections` workers on an undici Pool of as many keep-alive mTLS connections
- * (pipelining 1), each sending its next request as soon as the previous answer is read. A mixed
- * scenario sends each request with the client certificate of its operation (esav or ftth scope):
- * one Pool per certificate, each of up to `connections` connections, `connections` requests in
- * flight in all.
+ * A closed loop: `connections` workers, each with its own keep-alive mTLS connection (the lean
+ * client of bench/rawClient.ts; or, with `client: 'undici'`, an undici Pool of as many
+ * connections, pipelining 1), each sending its next request as soon as the previous answer is
+ * read. A mixed scenario sends each request with the client certificate of its operation (esav or
+ * ftth scope): a connection per certificate and worker (undici: a Pool per certificate, each of
+ * up to `connections` connections), `connections` requests in flight in all.
  * Warm-up first (not recorded), then the measured window; a request counts in the window it
  * completes in. Bounded by time and by request count: it always stops by itself.
  * Tells the parent over IPC when the measured window starts and ends (it samples CPU then),
@@ -15,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { MeasureWindow, percentile, type WindowFigures } from './window.js';
 import { Pool } from 'undici';
-import { isMixed, scenarioByName, type ClientScope, type ScenarioData, type SingleOperation, type SlotQuery } from './scenarios.js';
+import { RawConnection, type RawAnswer } from './rawClient.js';
+import { isMixed, scenarioByName, type ClientScope, type ScenarioData, type SingleOperation, type SingleScenario, type SlotQuery } from './scenarios.js';
 
 /** A client certificate and its key (file paths). */
 export interface ClientPair {
@@ -36,11 +38,18 @@ export interface LoadConfig {
   maxRequests: number;
   /** Per-request bound (headers and body). */
   requestTimeoutMs: number;
+  /** The HTTP client: 'raw' (bench/rawClient.ts, the default) or 'undici' (what the bench used before). */
+  client?: LoadClient;
   /** Ticket references made by the setup, for the scenarios that query them (state@*). */
   references?: string[];
   /** The slot search made by the setup (slots@*). */
   slots?: SlotQuery;
 }
+
+export type LoadClient = 'raw' | 'undici';
+
+/** One worker's way to send: request i of single scenario s, answered with its status and body. */
+type Send = (s: SingleScenario, i: number) => Promise<RawAnswer>;
 
 export interface LoadResult extends WindowFigures {
   scenario: string;
@@ -67,23 +76,56 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   if (scenario.needsReferences && data.references.length === 0) throw new Error(`${cfg.scenario} needs references and got none`);
   if (scenario.needsSlots && !data.slots) throw new Error(`${cfg.scenario} needs a slot query and got none`);
   const ca = readFileSync(cfg.serverCa);
-  // One Pool per client certificate, made on first use (a single scenario uses one).
+  const pairs = new Map<ClientScope, { key: Buffer; cert: Buffer }>();
+  const pairOf = (scope: ClientScope) => {
+    let pair = pairs.get(scope);
+    if (!pair) {
+      const files = cfg.clients[scope];
+      if (!files) throw new Error(`${cfg.scenario} sends ${scope}-scope requests and the config has no ${scope} client certificate`);
+      pairs.set(scope, (pair = { key: readFileSync(files.key), cert: readFileSync(files.cert) }));
+    }
+    return pair;
+  };
+  const headersOf = (s: SingleScenario, i: number) => ({
+    'content-type': 'text/xml; charset=utf-8',
+    soapaction: `"${typeof s.soapAction === 'string' ? s.soapAction : s.soapAction(i)}"`,
+  });
+  const origin = new URL(cfg.origin);
+  // undici: one Pool per client certificate, made on first use (a single scenario uses one).
   const pools = new Map<ClientScope, Pool>();
   const poolOf = (scope: ClientScope): Pool => {
     let pool = pools.get(scope);
     if (!pool) {
-      const pair = cfg.clients[scope];
-      if (!pair) throw new Error(`${cfg.scenario} sends ${scope}-scope requests and the config has no ${scope} client certificate`);
       pool = new Pool(cfg.origin, {
         connections: cfg.connections,
         pipelining: 1,
-        connect: { key: readFileSync(pair.key), cert: readFileSync(pair.cert), ca, servername: 'localhost', rejectUnauthorized: true },
+        connect: { ...pairOf(scope), ca, servername: 'localhost', rejectUnauthorized: true },
         headersTimeout: cfg.requestTimeoutMs,
         bodyTimeout: cfg.requestTimeoutMs,
       });
       pools.set(scope, pool);
     }
     return pool;
+  };
+  const undiciSend: Send = async (s, i) => {
+    const res = await poolOf(s.client ?? 'esav').request({ path: s.path, method: 'POST', headers: headersOf(s, i), body: s.body(i, data) });
+    return { status: res.statusCode, body: await res.body.text() };
+  };
+  /** raw: each worker its own connection per certificate; returns the sender and how to close them. */
+  const rawSender = (): { send: Send; close(): void } => {
+    const conns = new Map<ClientScope, RawConnection>();
+    return {
+      send: (s, i) => {
+        const scope = s.client ?? 'esav';
+        let c = conns.get(scope);
+        if (!c) {
+          c = new RawConnection({ host: origin.hostname, port: Number(origin.port), ...pairOf(scope), ca, servername: 'localhost', rejectUnauthorized: true }, cfg.requestTimeoutMs);
+          conns.set(scope, c);
+        }
+        return c.request('POST', s.path, headersOf(s, i), s.body(i, data));
+      },
+      close: () => conns.forEach((c) => c.close()),
+    };
   };
   const byOp = new Map<SingleOperation, { ok: number; errors: number; latencies: number[] }>();
   const opStats = (op: SingleOperation) => {
@@ -97,6 +139,16 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   let responseBytes: number | undefined;
 
   async function worker(): Promise<void> {
+    const raw = cfg.client === 'undici' ? undefined : rawSender();
+    const send = raw ? raw.send : undiciSend;
+    try {
+      await loop(send);
+    } finally {
+      raw?.close();
+    }
+  }
+
+  async function loop(send: Send): Promise<void> {
     for (;;) {
       const start = performance.now();
       if (window.over(start)) return;
@@ -106,22 +158,12 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
       }
       const i = next++;
       const s = mixed ? scenario.pick(i) : scenario;
-      const action = s.soapAction;
       let good = false;
       try {
-        const res = await poolOf(s.client ?? 'esav').request({
-          path: s.path,
-          method: 'POST',
-          headers: {
-            'content-type': 'text/xml; charset=utf-8',
-            soapaction: `"${typeof action === 'string' ? action : action(i)}"`,
-          },
-          body: s.body(i, data),
-        });
-        const text = await res.body.text();
-        good = res.statusCode === (s.expectStatus ?? 200) && s.check(text, i, data);
-        if (!good) window.fail(`${mixed ? `${s.operation}: ` : ''}HTTP ${res.statusCode}: ${text.slice(0, 300)}`, 400);
-        else if (!mixed) responseBytes ??= Buffer.byteLength(text);
+        const res = await send(s, i);
+        good = res.status === (s.expectStatus ?? 200) && s.check(res.body, i, data);
+        if (!good) window.fail(`${mixed ? `${s.operation}: ` : ''}HTTP ${res.status}: ${res.body.slice(0, 300)}`, 400);
+        else if (!mixed) responseBytes ??= Buffer.byteLength(res.body);
       } catch (err) {
         window.fail(`${(err as Error).name}: ${(err as Error).message}`, 400);
       }

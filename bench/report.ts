@@ -64,7 +64,7 @@ export interface SlotFacts {
 
 export interface Report {
   date: Date;
-  settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string };
+  settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string; client?: 'raw' | 'undici' };
   machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; postgres?: string; database: string };
   db: { fsync?: string; synchronousCommit?: string; tickets?: number; slotSearches?: number };
   /** Workers the gateway runs (ESAV_WORKERS, or its default: one per core). */
@@ -316,12 +316,19 @@ function pad(s: string, n: number, right = false): string {
 
 const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query', slots: 'per slot search', mixed: 'per request of the mix' };
 
+/** The load generator's HTTP client, as the report names it. */
+function clientText(client: 'raw' | 'undici' | undefined): string {
+  return client === 'undici'
+    ? 'undici `Pool`, pipelining 1 (BENCH_CLIENT=undici)'
+    : 'bench/rawClient.ts: one connection per worker, each request in one write';
+}
+
 export function renderConsole(report: Report): string {
   const out: string[] = [];
   const s = report.settings;
   out.push(`e-SAV gateway bench, ${report.date.toISOString()}`);
   out.push(`machine: ${machineLine(report)}`);
-  out.push(`load: ${s.connections} keep-alive mTLS connections (undici Pool, pipelining 1), ${s.warmupSeconds} s warm-up + ${s.seconds} s measured per row; gateway: ${workersText(report)}, log level ${s.logLevel}`);
+  out.push(`load: ${s.connections} keep-alive mTLS connections (${clientText(s.client)}), ${s.warmupSeconds} s warm-up + ${s.seconds} s measured per row; gateway: ${workersText(report)}, log level ${s.logLevel}`);
   out.push('');
   out.push(`${pad('target', 34)}${pad('req/s', 10, true)}${pad('p50 ms', 10, true)}${pad('p99 ms', 10, true)}${pad('errors', 9, true)}`);
   for (const { row: r, skipped: k } of entries(report)) {
@@ -508,14 +515,14 @@ export function renderMarkdown(report: Report): string {
   out.push('### How it was measured');
   out.push('');
   out.push('- One run, loopback only. Each target runs in its own process(es), and so does the load generator (a fresh one per row), so no two share an event loop. The rows are measured one after the other, in table order (every deposit, then every state query, every slot search, every mixed row; bare, echo, gateway; then the handshake rows: gateway, bare, openssl), while the other targets sit idle.');
-  out.push(`- Load: undici \`Pool\`, ${s.connections} keep-alive mTLS connections, pipelining 1, a closed loop (each connection sends its next request when the answer is read). ${s.warmupSeconds} s warm-up not counted, then ${s.seconds} s measured; a request counts in the window it completes in. req/s and latencies count successful answers only.`);
+  out.push(`- Load: ${clientText(s.client)}, ${s.connections} keep-alive mTLS connections, a closed loop (each connection sends its next request when the answer is read). ${s.warmupSeconds} s warm-up not counted, then ${s.seconds} s measured; a request counts in the window it completes in. req/s and latencies count successful answers only.`);
   out.push('- Deposit: the same v1 `deposerSignalisation` envelope every time (`depositXml(V1, \'ETH-BENCH-1\')`, with its ETH_ENTREPRISE catalogue form and no external reference, so every gateway deposit inserts a new ticket and its first event), `SOAPAction: "urn:fr:esav:signalisation:v1#deposerSignalisation"`. An error is a non-200 status, a SOAP fault, or an answer without a well-formed `referenceSignalisation`.');
   out.push(`- State query: v1 \`consulterEtatSignalisation\`, \`SOAPAction: "urn:fr:esav:signalisation:v1#consulterEtatSignalisation"\`, request i asking for reference i mod ${report.stateReferences} of the ${report.stateReferences} tickets the setup deposited on the gateway (same client certificate) before the first row; every target gets the same requests. An error is a non-200 status, a SOAP fault, or an answer without an \`etat\` of the v1 enumeration and the queried \`referenceSignalisation\`. The state rows run after the deposit rows, so the gateway's tickets table then holds every ticket deposited during the run.`);
   out.push(
     `- Slot search: rdv-ftth \`rechercheCreneauxLibres\` on \`/ws/rdv-ftth/v1\` with the bench operator's ftth-scope certificate (\`esav cert issue --scope ftth\`), \`SOAPAction: ""\`, the Interop'Fibre envelope (root qualified, children unqualified, an \`EnteteType\` header with sirenOC = the caller's SIREN and sirenOI = 411111112): type S, FTTH_ACCES, GP, zone ${report.slots?.zone ?? '75056'}, the same request every time, over the window from the next Monday 00:00 Paris to 14 days later (always in the future, so the answer does not depend on when the bench runs). Data: technicians loaded with \`esav planning load\`, then about 30% of each one's working time in the window booked as CONFIRME 2-hour appointments inserted straight in PostgreSQL on aligned windows picked by a seeded shuffle (never overlapping). Each gateway search computes the free windows and records its 10-minute hold (an insert). An error is a non-200 status, a SOAP fault, or an answer without a \`listeCreneau\` holding at least one \`occCreneau\`. The gateway refuses searches from 01:00 to 04:00 Paris time: a slot row that would run then is reported "not measured: blackout", not counted as errors.`,
   );
   out.push(
-    `- Mixed workload: per request, a seeded draw (\`prng(${MIX_SEED})\` of test/support/load.ts, so every run and every target gets the same sequence) of 60% state queries, 25% deposits and 15% slot searches, each the same request and the same check as in its own row (each with its own client certificate: one undici Pool per certificate, ${s.connections} requests in flight in all); the peers answer each kind as in its row. Its ratio to the echo is reported; its p99 is held to the issue's 25 ms.`,
+    `- Mixed workload: per request, a seeded draw (\`prng(${MIX_SEED})\` of test/support/load.ts, so every run and every target gets the same sequence) of 60% state queries, 25% deposits and 15% slot searches, each the same request and the same check as in its own row (each with its own client certificate: ${s.client === 'undici' ? 'one undici Pool per certificate' : 'a connection per certificate and worker'}, ${s.connections} requests in flight in all); the peers answer each kind as in its row. Its ratio to the echo is reported; its p99 is held to the issue's 25 ms.`,
   );
   out.push(
     `- Memory: the resident set size (VmRSS of /proc/<pid>/status) of every gateway node process (all of them, not its PostgreSQL), sampled every ${report.memoryEveryMs} ms over each gateway row's measured window. The bar (< ${MEMORY_BAR.maxRssMB} MB, MB = 10^6 bytes) is judged both per process (largest RSS of one process) and for the processes together (largest sum at one sample); the sum counts the pages they share (node's code) once per process, so the PSS sum (/proc/<pid>/smaps_rollup, shared pages split between them) is shown next to it. The soak (below) checks that it does not grow.`,

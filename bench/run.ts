@@ -72,7 +72,7 @@ import {
   type SlotQuery,
   type TargetName,
 } from './scenarios.js';
-import type { LoadConfig, LoadResult } from './load.js';
+import type { LoadClient, LoadConfig, LoadResult } from './load.js';
 import type { HandshakeConfig, HandshakeResult } from './handshake.js';
 import { benchPki, type BenchPki } from './tls.js';
 import { cpuUse, sampleWindow, type CpuUse, type WindowSample } from './procstat.js';
@@ -104,12 +104,20 @@ function intEnv(name: string, dflt: number, min: number, max: number): number {
   return n;
 }
 
+/** BENCH_CLIENT: the load generator's HTTP client (bench/rawClient.ts by default). */
+function loadClient(raw: string | undefined): LoadClient {
+  if (raw === undefined || raw === '' || raw === 'raw') return 'raw';
+  if (raw === 'undici') return 'undici';
+  throw new Error(`BENCH_CLIENT=${raw}: expected raw or undici`);
+}
+
 const SETTINGS = {
   seconds: intEnv('BENCH_SECONDS', 10, 1, 600),
   warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0, 120),
   connections: intEnv('BENCH_CONNECTIONS', 16, 1, 1024),
   maxRequests: intEnv('BENCH_MAX_REQUESTS', 5_000_000, 1, 50_000_000),
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
+  client: loadClient(process.env.BENCH_CLIENT),
   gatewayNodeOptions: process.env.BENCH_GATEWAY_NODE_OPTIONS || undefined,
   gatewayCpuProf: process.env.BENCH_GATEWAY_CPU_PROF || undefined,
   write: process.env.BENCH_WRITE !== '0',
@@ -415,6 +423,7 @@ function measure(
     durationMs: timing.seconds * 1000,
     maxRequests: SETTINGS.maxRequests,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    client: SETTINGS.client,
     references: s.needsReferences ? references : undefined,
     slots: s.needsSlots ? slots : undefined,
   };
@@ -767,7 +776,7 @@ function machineFacts(db: DbFacts, external: boolean): Report['machine'] {
 /** The settings a run was given, as the command line that repeats it (DATABASE_URL named, not shown: it may hold a password). */
 function commandLine(): string {
   const keys = [
-    'ESAV_WORKERS', 'BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_CONNECTIONS', 'BENCH_SCENARIOS', 'BENCH_LOG_LEVEL', 'BENCH_MAX_REQUESTS',
+    'ESAV_WORKERS', 'BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_CONNECTIONS', 'BENCH_SCENARIOS', 'BENCH_LOG_LEVEL', 'BENCH_MAX_REQUESTS', 'BENCH_CLIENT',
     'BENCH_GATEWAY_NODE_OPTIONS', 'BENCH_SOAK_SECONDS', 'BENCH_SOAK_WARMUP_SECONDS', 'BENCH_SOAK_SAMPLE_SECONDS',
   ];
   const set = keys.filter((k) => process.env[k]).map((k) => `${k}=${/^[\w.,@=:/-]+$/.test(process.env[k]!) ? process.env[k] : JSON.stringify(process.env[k])}`);
@@ -872,7 +881,7 @@ async function main(): Promise<number> {
   const db = await dbFacts(setup.dbUrl, started);
   const report: Report = {
     date: started,
-    settings: { seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, connections: SETTINGS.connections, logLevel: SETTINGS.logLevel },
+    settings: { seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, connections: SETTINGS.connections, logLevel: SETTINGS.logLevel, client: SETTINGS.client },
     machine: machineFacts(db, setup.external),
     db,
     gatewayWorkers: gatewayWorkers(),
