@@ -3,7 +3,6 @@ import {
   XmlDocument,
   XmlElement,
   XsdValidator,
-  XmlValidateError,
   xmlRegisterInputProvider,
   type ErrorDetail,
 } from 'libxml2-wasm';
@@ -16,13 +15,17 @@ import {
   xmlFreeParserCtxt,
   xmlNewParserCtxt,
   xmlReadMemory,
+  xmlSchemaFreeValidCtxt,
+  xmlSchemaNewValidCtxt,
+  xmlSchemaSetValidStructuredErrors,
+  xmlSchemaValidateOneElement,
 } from 'libxml2-wasm/lib/libxml2.mjs';
 import { resolve, sep } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../paths.js';
 import { clientFault, type FaultDiagnostic } from './faults.js';
-import { childElementsOf, elementAt } from './treeReader.js';
+import { childElementsOf, elementAt, nodePtr } from './treeReader.js';
 
 export { XmlDocument, XmlElement, XsdValidator };
 
@@ -141,15 +144,49 @@ export function compileSchemaFile(path: string): XsdValidator {
 }
 
 
+/**
+ * One libxml2 validation context per compiled schema, reused from call to call: the package's
+ * XsdValidator.validate() makes one (and an error slot) and frees it on every call. libxml2 resets
+ * the context at the start of each validation and clears it at the end (xmlSchemaVStart, as
+ * xmllint does for several files), and JavaScript runs one validation at a time. A context
+ * belongs to the schema pointer it was made for; it is freed when its validator is collected.
+ */
+interface ValidationContext {
+  schema: number;
+  ctxt: number;
+  slot: number;
+  errors: ErrorDetail[];
+}
+const validationContexts = new WeakMap<XsdValidator, ValidationContext>();
+const freeValidationContext = new FinalizationRegistry<{ ctxt: number; slot: number }>(({ ctxt, slot }) => {
+  xmlSchemaFreeValidCtxt(ctxt);
+  error.storage.free(slot);
+});
+function validationContext(validator: XsdValidator): ValidationContext {
+  const schema = (validator as unknown as { _ptr: number })._ptr;
+  let vc = validationContexts.get(validator);
+  if (vc && vc.schema === schema) return vc;
+  if (schema === 0) throw new Error('XSD validator used after dispose()');
+  const ctxt = xmlSchemaNewValidCtxt(schema);
+  if (ctxt === 0) throw new Error('libxml2: no memory for a schema validation context');
+  const errors: ErrorDetail[] = [];
+  const slot = error.storage.allocate(errors);
+  xmlSchemaSetValidStructuredErrors(ctxt, error.errorCollector, slot);
+  vc = { schema, ctxt, slot, errors };
+  validationContexts.set(validator, vc);
+  freeValidationContext.register(validator, { ctxt, slot });
+  return vc;
+}
+
 /** Validates one element (and its subtree) against a compiled schema; faults list every error. */
 export function validateElement(validator: XsdValidator, el: XmlElement, what: string): void {
-  try {
-    validator.validate(el);
-  } catch (err) {
-    if (err instanceof XmlValidateError) {
-      throw clientFault('SCHEMA_INVALIDE', `${what} ne respecte pas le schéma (${err.details.length} erreur(s)).`, diagnostics(err.details));
-    }
-    throw err;
+  const vc = validationContext(validator);
+  vc.errors.length = 0;
+  const ret = xmlSchemaValidateOneElement(vc.ctxt, nodePtr(el));
+  if (ret < 0) throw new Error(`libxml2: schema validation failed (${ret})`);
+  if (ret > 0) {
+    const details = vc.errors.splice(0);
+    throw clientFault('SCHEMA_INVALIDE', `${what} ne respecte pas le schéma (${details.length} erreur(s)).`, diagnostics(details));
   }
 }
 
