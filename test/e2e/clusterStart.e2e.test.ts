@@ -22,12 +22,12 @@ afterEach(async () => {
 });
 
 describe('the workers\' node flags', () => {
-  it('add a 2 MB semi-space and one V8 background thread unless the operator chose them', () => {
-    expect(workerExecArgv([], '')).toEqual(['--max-semi-space-size=2', '--v8-pool-size=1']);
-    expect(workerExecArgv(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(['--enable-source-maps', '--max-semi-space-size=2', '--v8-pool-size=1']);
-    expect(workerExecArgv([], '--max-semi-space-size=16')).toEqual(['--v8-pool-size=1']);
-    expect(workerExecArgv(['--semi-space-size=8'], '--v8-pool-size=4')).toEqual(['--semi-space-size=8']);
-    expect(workerExecArgv(['--v8-pool-size=2'], '')).toEqual(['--v8-pool-size=2', '--max-semi-space-size=2']);
+  it('add a 2 MB semi-space, one V8 background thread and a 1.5x old-generation growth unless the operator chose them', () => {
+    expect(workerExecArgv([], '')).toEqual(['--max-semi-space-size=2', '--v8-pool-size=1', '--heap-growing-percent=50']);
+    expect(workerExecArgv(['--enable-source-maps'], '--max-old-space-size=512')).toEqual(['--enable-source-maps', '--max-semi-space-size=2', '--v8-pool-size=1', '--heap-growing-percent=50']);
+    expect(workerExecArgv([], '--max-semi-space-size=16')).toEqual(['--v8-pool-size=1', '--heap-growing-percent=50']);
+    expect(workerExecArgv(['--semi-space-size=8'], '--v8-pool-size=4 --heap-growing-percent=20')).toEqual(['--semi-space-size=8']);
+    expect(workerExecArgv(['--v8-pool-size=2', '--heap-growing-percent=0'], '')).toEqual(['--v8-pool-size=2', '--heap-growing-percent=0', '--max-semi-space-size=2']);
   });
 });
 
@@ -55,7 +55,7 @@ describe('first start of several processes on a fresh database', () => {
         expect(groupPids).toHaveLength(2);
         // Both run with the small young generation and one V8 background thread: the first from
         // the bin's shebang, the forked one from src/cluster.ts workerExecArgv.
-        for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=1']));
+        for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=1', '--heap-growing-percent=50']));
       }
       await serve.stop();
       serve = undefined;
