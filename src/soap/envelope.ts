@@ -1,5 +1,5 @@
 import type { XmlElement } from 'libxml2-wasm';
-import { elementAt, nodePtr } from './treeReader.js';
+import { childElementPtrs, elementAt, nodePtr } from './treeReader.js';
 // The struct readers libxml2-wasm itself uses for its node classes (see treeReader.ts).
 import { XmlNamedNodeStruct, XmlNsStruct, XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import { clientFault, SoapFault, FAULT_NS, type FaultKind } from './faults.js';
@@ -13,7 +13,6 @@ export interface EnvelopeParts {
   payload: XmlElement;
 }
 
-const ELEMENT_NODE = 1;
 const localName = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
 /**
  * The namespace URI of an element. Envelope, Header and Body usually share one declaration: the
@@ -33,13 +32,6 @@ class Namespaces {
     return this.href;
   }
 }
-/** Element children of an element, as node pointers. */
-function childElements(ptr: number): number[] {
-  const out: number[] = [];
-  for (let n = XmlTreeCommonStruct.children(ptr); n; n = XmlTreeCommonStruct.next(n)) if (XmlTreeCommonStruct.type(n) === ELEMENT_NODE) out.push(n);
-  return out;
-}
-
 /**
  * Checks the SOAP 1.1 envelope's shape and returns its header blocks and single body child.
  * Read from libxml2's tree in place (as treeReader.ts): the element wrappers' getters cost ~4% of
@@ -58,7 +50,7 @@ export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts
   }
   let header = 0;
   let body = 0;
-  for (const child of childElements(root)) {
+  for (const child of childElementPtrs(root)) {
     const ns = namespaces.of(child);
     const name = localName(child);
     if (ns === SOAP11_NS && name === 'Header' && !header && !body) header = child;
@@ -66,11 +58,11 @@ export function envelopeParts(doc: { readonly root: XmlElement }): EnvelopeParts
     else throw clientFault('ENVELOPPE_SOAP_INVALIDE', `Élément inattendu dans soap:Envelope : {${ns}}${name}.`);
   }
   if (!body) throw clientFault('ENVELOPPE_SOAP_INVALIDE', 'soap:Body est absent.');
-  const payloads = childElements(body);
+  const payloads = childElementPtrs(body);
   if (payloads.length !== 1) {
     throw clientFault('ENVELOPPE_SOAP_INVALIDE', `soap:Body doit contenir exactement un élément (document/literal), il en contient ${payloads.length}.`);
   }
-  return { headers: header ? childElements(header).map(elementAt) : [], payload: elementAt(payloads[0]!) };
+  return { headers: header ? childElementPtrs(header).map(elementAt) : [], payload: elementAt(payloads[0]!) };
 }
 
 export function envelope(bodyXml: string, headerXml = ''): string {

@@ -32,15 +32,20 @@ export const elementAt = (ptr: number): XmlElement => {
 const nameOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr);
 const textOf = (ptr: number): string => XmlTreeCommonStruct.name_(ptr + CONTENT_MINUS_NAME);
 
+/** The element children of a node, as node pointers (text, comments and processing instructions skipped). */
+export function childElementPtrs(ptr: number): number[] {
+  const out: number[] = [];
+  for (let n = XmlTreeCommonStruct.children(ptr); n; n = XmlTreeCommonStruct.next(n)) if (XmlTreeCommonStruct.type(n) === ELEMENT) out.push(n);
+  return out;
+}
+
 /**
- * The element children of an element (text, comments and processing instructions skipped), each
- * wrapped by elementAt. libxml2-wasm's firstChild/next wrap every node through the package's
- * constructors, which V8 never keeps optimized (see elementAt).
+ * The element children of an element, each wrapped by elementAt. libxml2-wasm's firstChild/next
+ * wrap every node through the package's constructors, which V8 never keeps optimized (see
+ * elementAt), and stop at a processing instruction.
  */
 export function childElementsOf(el: XmlElement): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (let n = XmlTreeCommonStruct.children(nodePtr(el)); n; n = XmlTreeCommonStruct.next(n)) if (XmlTreeCommonStruct.type(n) === ELEMENT) out.push(elementAt(n));
-  return out;
+  return childElementPtrs(nodePtr(el)).map(elementAt);
 }
 
 /**
