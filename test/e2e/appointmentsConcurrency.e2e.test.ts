@@ -95,7 +95,7 @@ describe('no double booking, across two gateway processes', () => {
           creds.get(siren)!,
           envelope(
             `<tns:ReservationCreneauRequete xmlns:tns="${IF}"><natureProduit>FTTH_ACCES</natureProduit><segmentMarche>GP</segmentMarche><codeInsee>${ZONE}</codeInsee><idCreneau>${ids.get(siren)}</idCreneau></tns:ReservationCreneauRequete>`,
-            `<tns:EnteteType xmlns:tns="${IF}"><versionWS>5.0</versionWS><horodatageRequete>${now().toISOString()}</horodatageRequete><sirenOC>${siren}</sirenOC><sirenOI>411111112</sirenOI></tns:EnteteType>`,
+            entete(siren),
           ),
           '',
         ),
