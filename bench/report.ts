@@ -1,6 +1,6 @@
 /** The bench's table on stdout and the generated section of BENCHMARKS.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { LoadResult } from './load.js';
+import type { LoadClient, LoadResult } from './load.js';
 import type { HandshakeResult } from './handshake.js';
 import type { MemoryFigures } from './memory.js';
 import { memoryCells, rssVerdicts, verdictWord, type MemoryVerdict } from './memoryReport.js';
@@ -64,7 +64,7 @@ export interface SlotFacts {
 
 export interface Report {
   date: Date;
-  settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string; client?: 'raw' | 'undici' };
+  settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string; client?: LoadClient };
   machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; postgres?: string; database: string };
   db: { fsync?: string; synchronousCommit?: string; tickets?: number; slotSearches?: number };
   /** Workers the gateway runs (ESAV_WORKERS, or its default: one per core). */
@@ -317,7 +317,7 @@ function pad(s: string, n: number, right = false): string {
 const PER_OPERATION: Record<Operation, string> = { deposit: 'per deposit', state: 'per state query', slots: 'per slot search', mixed: 'per request of the mix' };
 
 /** The load generator's HTTP client, as the report names it. */
-function clientText(client: 'raw' | 'undici' | undefined): string {
+function clientText(client: LoadClient | undefined): string {
   return client === 'undici'
     ? 'undici `Pool`, pipelining 1 (BENCH_CLIENT=undici)'
     : 'bench/rawClient.ts: one connection per worker, each request in one write';
