@@ -7,27 +7,39 @@ export type Logger = pino.Logger;
 // CPU unbuffered, ~10 us buffered, when a state query cost ~190 us in all). The price: a crash
 // (kill -9) can lose the last half second of log lines; acknowledged data is in PostgreSQL.
 //
-// The lines are gathered here and handed to sonic-boom a block at a time: sonic-boom's own
-// buffering appends each line to one growing string and measures that whole string's UTF-8
-// length on every write, which cost ~1.5% of a state query at 8 KiB.
+// Each line is encoded into the block's bytes as it is written, and the block handed to
+// sonic-boom as a Buffer: lines kept as strings until their block was full were copied by every
+// young-generation GC meanwhile, then joined and encoded again (a variant writing the encoded
+// blocks synchronously gave ~5% more state queries a second, 4 alternating pairs; sonic-boom's
+// own string buffering measured the UTF-8 length of its whole buffer on every write).
 const BLOCK_BYTES = 8192;
+/** A block's buffer: its 8 KiB and room for the line that passes them (a longer line goes alone). */
+const BLOCK_CAPACITY = 16384;
 class LineBlocks {
-  private lines: string[] = [];
+  private buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
   private size = 0;
 
-  constructor(private readonly out: SonicBoomLike) {}
+  constructor(private readonly out: BufferWriter) {}
 
   write(line: string): boolean {
-    this.lines.push(line);
-    this.size += line.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room is checked before encoding.
+    if (line.length * 3 > BLOCK_CAPACITY - this.size) {
+      this.handOver();
+      if (line.length * 3 > BLOCK_CAPACITY) {
+        this.out.write(Buffer.from(line, 'utf8'));
+        return true;
+      }
+    }
+    this.size += this.buf.write(line, this.size, 'utf8');
     if (this.size >= BLOCK_BYTES) this.handOver();
     return true;
   }
 
   private handOver(): void {
     if (this.size === 0) return;
-    const block = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
-    this.lines = [];
+    // sonic-boom keeps the Buffer until it is written: the next lines go to a new one.
+    const block = this.buf.subarray(0, this.size);
+    this.buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
     this.size = 0;
     this.out.write(block);
   }
@@ -43,8 +55,8 @@ class LineBlocks {
     this.out.flushSync();
   }
 }
-interface SonicBoomLike {
-  write(s: string): boolean;
+interface BufferWriter {
+  write(b: Buffer): boolean;
   flushSync(): void;
 }
 
@@ -52,7 +64,7 @@ let destination: LineBlocks | undefined;
 function stdout(): LineBlocks {
   if (!destination) {
     // minLength 0: each block handed over is written at once (or right after the write in flight).
-    const d = new LineBlocks(pino.destination({ fd: 1, sync: false, minLength: 0 }));
+    const d = new LineBlocks(pino.destination({ fd: 1, sync: false, minLength: 0, contentMode: 'buffer' }) as unknown as BufferWriter);
     setInterval(() => d.flush(), 500).unref();
     process.once('exit', () => {
       try {
@@ -79,9 +91,26 @@ export function createLogger(level: string): Logger {
   );
 }
 
+/** The pipeline's line per SOAP call (msg "soap"). */
+export interface SoapCallLine {
+  requestId: string;
+  siren: string | undefined;
+  fingerprint: string | undefined;
+  service: string;
+  version: string;
+  /** Unset when the call failed before its operation was known. */
+  operation: string | undefined;
+  /** "ok", or the fault code answered. */
+  outcome: string;
+  status: number;
+  ms: number;
+}
+
 /** What the pipeline needs of a logger for its one line per call. */
 export interface AccessLogger {
   info(fields: Record<string, string | number | undefined>, msg: string): void;
+  /** The same line as info(call, 'soap'), its fields in a fixed order. */
+  soapCall(call: SoapCallLine): void;
 }
 
 /**
@@ -113,11 +142,27 @@ export function createAccessLogger(level: string): AccessLogger {
       for (const k in fields) {
         const v = fields[k];
         if (v === undefined) continue;
-        line += `,${quote(k)}:${typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : PLAIN.test(v) ? `"${v}"` : JSON.stringify(v)}`;
+        line += `,${quote(k)}:${typeof v === 'number' ? number(v) : text(v)}`;
       }
       dest.write(`${line},"msg":${quote(msg)}}\n`);
+    },
+    // One template, no field loop, no key lookups: the line of every call (~1.5 -> ~1 us a line).
+    // requestId (a UUID) and fingerprint (SHA-256 in hex) are plain by construction; the others
+    // are checked (service and version come from the URL).
+    soapCall(c) {
+      if (!enabled) return;
+      dest.write(
+        `{"level":30,"time":${Date.now()}${pid},"requestId":"${c.requestId}"` +
+          (c.siren === undefined ? '' : `,"siren":${text(c.siren)}`) +
+          (c.fingerprint === undefined ? '' : `,"fingerprint":"${c.fingerprint}"`) +
+          `,"service":${text(c.service)},"version":${text(c.version)}` +
+          (c.operation === undefined ? '' : `,"operation":${text(c.operation)}`) +
+          `,"outcome":${text(c.outcome)},"status":${number(c.status)},"ms":${number(c.ms)},"msg":"soap"}\n`,
+      );
     },
   };
 }
 
 const PLAIN = /^[A-Za-z0-9_.:@+\/ -]*$/;
+const text = (v: string): string => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+const number = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');

@@ -140,7 +140,8 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
 export async function startGateway(config: Config, given?: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
   // A logger given by the caller (tests) receives everything, access lines included.
   const log = given ?? createLogger(config.logLevel);
-  const accessLog = given ?? createAccessLogger(config.logLevel);
+  // With a given logger the pipeline writes its access lines to it (deps.log); else by hand.
+  const accessLog = given ? undefined : createAccessLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   const db = await openDatabase(config);
   const closers: Array<() => Promise<void>> = [() => db.close()];

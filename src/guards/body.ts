@@ -17,6 +17,18 @@ function tooLarge(limit: number, closeConnection: boolean): SoapFault {
   );
 }
 
+/**
+ * The body when the HTTP parser already holds all of it (req.complete, nobody reading yet):
+ * the usual SOAP call arrives in the same TLS records as its head, and the pipeline reads its
+ * body only after the guards have run. Read at once, without the four listeners, the promise
+ * and the stream's flowing-mode round trips of `collect` (~2% of a state query's CPU).
+ */
+function alreadyBuffered(req: IncomingMessage, limit: number): Buffer | undefined {
+  if (!req.complete || req.readableFlowing !== null || req.readableLength > limit) return undefined;
+  const all = req.read() as Buffer | null;
+  return all ?? Buffer.alloc(0);
+}
+
 /** The raw body; rejects as soon as `limit` is passed (events: cheaper than an async iterator). */
 function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -59,10 +71,19 @@ function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
  * (a small gzip can inflate to gigabytes). Stops reading as soon as the cap is passed; the
  * fault then asks to close the connection, since the rest of the body was not consumed.
  */
+/** The body at once when it is already whole and not compressed (see alreadyBuffered); else undefined: call readBody. */
+export function bufferedBody(req: IncomingMessage, limit: number): Buffer | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== '' && encoding.toLowerCase().trim() !== 'identity') return undefined;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return undefined;
+  return alreadyBuffered(req, limit);
+}
+
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, true);
-  const raw = await collect(req, limit);
+  const raw = alreadyBuffered(req, limit) ?? (await collect(req, limit));
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   try {
     if (encoding === 'identity' || encoding === '') return raw;

@@ -32,6 +32,9 @@ export interface PeerInfo {
  */
 export class IdentityResolver extends EventEmitter {
   private readonly cache = new Map<string, Promise<CertificateRow | undefined>>();
+  // The same rows once read (undefined: no such certificate), for the synchronous path: a
+  // request whose certificate is known is checked without the three promise hops of resolve().
+  private readonly settled = new Map<string, CertificateRow | undefined>();
   // The peer certificate cannot change on a connection (renegotiation is off): read it once per socket.
   private readonly peers = new WeakMap<TLSSocket, PeerInfo | null>();
 
@@ -48,8 +51,13 @@ export class IdentityResolver extends EventEmitter {
   }
 
   invalidate(fingerprint: string): void {
-    if (fingerprint === '*') this.cache.clear();
-    else this.cache.delete(fingerprint);
+    if (fingerprint === '*') {
+      this.cache.clear();
+      this.settled.clear();
+    } else {
+      this.cache.delete(fingerprint);
+      this.settled.delete(fingerprint);
+    }
     this.emit('invalidated', fingerprint);
   }
 
@@ -69,9 +77,13 @@ export class IdentityResolver extends EventEmitter {
     if (!this.hub.live) return findCertificate(this.pool, fingerprint);
     let p = this.cache.get(fingerprint);
     if (!p) {
-      p = findCertificate(this.pool, fingerprint);
-      this.cache.set(fingerprint, p);
-      p.catch(() => this.cache.delete(fingerprint));
+      const read = findCertificate(this.pool, fingerprint);
+      this.cache.set(fingerprint, (p = read));
+      // Only while this read is still the cached one: an invalidation meanwhile wins.
+      read.then(
+        (row) => this.cache.get(fingerprint) === read && this.settled.set(fingerprint, row),
+        () => this.cache.get(fingerprint) === read && this.cache.delete(fingerprint),
+      );
     }
     return p;
   }
@@ -81,13 +93,33 @@ export class IdentityResolver extends EventEmitter {
     return this.resolvePeer(this.peerInfo(socket), now);
   }
 
+  /**
+   * resolve() without waiting, when the certificate's row is in memory (every request but the
+   * first of a certificate after a change): the caller, or the same fault; undefined when the
+   * row must be read first (then call resolve()).
+   */
+  resolveNow(socket: TLSSocket, now = new Date()): Identity | undefined {
+    return this.resolvePeerNow(this.peerInfo(socket), now);
+  }
+
+  /** resolveNow() from the digested peer certificate. */
+  resolvePeerNow(peer: PeerInfo | null, now = new Date()): Identity | undefined {
+    if (!peer || !peer.clientAuth) return undefined; // resolvePeer() answers those faults
+    if (!this.hub.live || !this.settled.has(peer.fingerprint)) return undefined;
+    return this.check(peer, this.settled.get(peer.fingerprint), now);
+  }
+
   /** The same checks from the digested peer certificate; `now` can be pinned (tests, audits). */
   async resolvePeer(peer: PeerInfo | null, now = new Date()): Promise<Identity> {
     if (!peer) throw clientFault('CERTIFICAT_ABSENT', 'Un certificat client est requis (authentification mutuelle TLS).');
     if (!peer.clientAuth) {
       throw clientFault('CERTIFICAT_USAGE_INCORRECT', 'Le certificat ne porte pas l\'usage étendu clientAuth (1.3.6.1.5.5.7.3.2) : demandez un certificat client e-SAV.');
     }
-    const row = await this.lookup(peer.fingerprint);
+    return this.check(peer, await this.lookup(peer.fingerprint), now);
+  }
+
+  /** The certificate's row against the rules of article 5.2: the caller, or the fault to answer. */
+  private check(peer: PeerInfo, row: CertificateRow | undefined, now: Date): Identity {
     if (!row) {
       throw clientFault('CERTIFICAT_INCONNU', `Le certificat (SHA-256 ${peer.fingerprint}) n'est enregistré pour aucun opérateur : faites-le enregistrer par le Fournisseur.`);
     }

@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { XmlElement } from 'libxml2-wasm';
 import type { Identity, IdentityResolver } from '../identity/resolver.js';
-import type { AccessLogger, Logger } from '../log.js';
+import type { AccessLogger, Logger, SoapCallLine } from '../log.js';
 import { DomainError } from '../domain/errors.js';
-import { readBody } from '../guards/body.js';
+import { bufferedBody, readBody } from '../guards/body.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { forwardedPeer, type ProxyTrust } from '../transport/forwardedCert.js';
 import { assertSafeXml, assertSoapContentType } from '../guards/xmlSafety.js';
@@ -106,7 +106,10 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     if (!sv || !binding) throw unknownVersion(deps.registry, service, version);
 
     const forwarded = forwardedPeer(req, deps.proxy, new Date());
-    trace.identity = forwarded ? await deps.identity.resolvePeer(forwarded) : await deps.identity.resolve(req.socket as TLSSocket);
+    // Known certificates are checked at once; the first call of one waits for its row.
+    trace.identity = forwarded
+      ? (deps.identity.resolvePeerNow(forwarded) ?? (await deps.identity.resolvePeer(forwarded)))
+      : (deps.identity.resolveNow(req.socket as TLSSocket) ?? (await deps.identity.resolve(req.socket as TLSSocket)));
     if (!binding.scopes.includes(trace.identity.scope)) {
       throw clientFault('PERIMETRE_CERTIFICAT', `Ce service exige un certificat de périmètre ${binding.scopes.join(' ou ')} ; le certificat présenté est de périmètre ${trace.identity.scope}.`);
     }
@@ -116,7 +119,7 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
     if (limited) await limited;
 
     assertSoapContentType(req.headers['content-type']);
-    const body = await readBody(req, deps.maxBodyBytes);
+    const body = bufferedBody(req, deps.maxBodyBytes) ?? (await readBody(req, deps.maxBodyBytes));
     assertSafeXml(body);
 
     const doc = parseRequest(body);
@@ -138,20 +141,19 @@ export async function processSoap(deps: PipelineDeps, req: IncomingMessage, serv
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.observe?.({ service, version, operation: trace.operation, siren: trace.identity?.siren, fault: outcome === 'ok' ? undefined : outcome, seconds });
-  (deps.accessLog ?? deps.log).info(
-    {
-      requestId: trace.requestId,
-      siren: trace.identity?.siren,
-      fingerprint: trace.identity?.fingerprint,
-      service,
-      version,
-      operation: trace.operation,
-      outcome,
-      status: reply.status,
-      ms: seconds * 1000,
-    },
-    'soap',
-  );
+  const line: SoapCallLine = {
+    requestId: trace.requestId,
+    siren: trace.identity?.siren,
+    fingerprint: trace.identity?.fingerprint,
+    service,
+    version,
+    operation: trace.operation,
+    outcome,
+    status: reply.status,
+    ms: seconds * 1000,
+  };
+  if (deps.accessLog) deps.accessLog.soapCall(line);
+  else deps.log.info(line, 'soap');
   reply.headers['X-Request-Id'] = trace.requestId;
   return reply;
 }

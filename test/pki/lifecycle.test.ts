@@ -142,3 +142,45 @@ describe('at most 100 active certificates per operator', () => {
     expect(await countActive(pool, OP2)).toBe(MAX_ACTIVE_PER_OPERATOR);
   });
 });
+
+describe('the synchronous path: resolvePeerNow answers as resolvePeer once the row is read', () => {
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+      return 'ok';
+    } catch (err) {
+      return (err as SoapFault).code ?? String(err);
+    }
+  };
+
+  it('waits for the first read, then agrees with resolvePeer, and follows a revocation from the next call', async () => {
+    const c = await insertCertificate(pool, { siren: OP, scope: 'esav', pem: cert(new Date(NOW.getTime() - DAY), new Date(NOW.getTime() + 100 * DAY)), source: 'provider' });
+    const peer = { fingerprint: c.fingerprint, clientAuth: true };
+    expect(identity.resolvePeerNow(peer, NOW)).toBeUndefined(); // never read: resolvePeer must read it
+    // The insert's own notification may arrive after a first read and drop it: read until it stays.
+    await until(async () => {
+      await identity.resolvePeer(peer, NOW);
+      return identity.resolvePeerNow(peer, NOW) !== undefined;
+    });
+    const viaRead = await identity.resolvePeer(peer, NOW);
+    expect(identity.resolvePeerNow(peer, NOW)).toEqual(viaRead);
+    expect(viaRead.siren).toBe(OP);
+    // The same rules on the same row: the clock past its expiry gives the same fault.
+    expect(code(() => identity.resolvePeerNow(peer, new Date(NOW.getTime() + 101 * DAY)))).toBe('CERTIFICAT_EXPIRE');
+
+    await pool.query("UPDATE certificates SET status = 'revoked' WHERE fingerprint = $1", [c.fingerprint]);
+    // The notification drops the row: the next call reads it again, and is refused.
+    await until(async () => identity.resolvePeerNow(peer, NOW) === undefined);
+    expect(identity.resolvePeerNow(peer, NOW)).toBeUndefined();
+    expect(await outcome(c.fingerprint, NOW)).toBe('CERTIFICAT_REVOQUE');
+    expect(code(() => identity.resolvePeerNow(peer, NOW))).toBe('CERTIFICAT_REVOQUE');
+  });
+
+  it('refuses an unknown certificate the same way once read, and leaves peers without a usable certificate to resolvePeer', async () => {
+    const unknown = { fingerprint: 'f'.repeat(64), clientAuth: true };
+    expect(await outcome(unknown.fingerprint, NOW)).toBe('CERTIFICAT_INCONNU');
+    expect(code(() => identity.resolvePeerNow(unknown, NOW))).toBe('CERTIFICAT_INCONNU');
+    expect(identity.resolvePeerNow(null, NOW)).toBeUndefined();
+    expect(identity.resolvePeerNow({ fingerprint: unknown.fingerprint, clientAuth: false }, NOW)).toBeUndefined();
+  });
+});

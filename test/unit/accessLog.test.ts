@@ -31,3 +31,37 @@ describe('the per-call access line', () => {
     expect(lines.map((l) => [l.v, l['k"' + l.v], l.msg])).toEqual(values.map((v) => [v, v, 'm"' + v]));
   });
 });
+
+describe('the buffered stdout (every log line of the process)', () => {
+  it('writes every line whole and in order: access lines, pino lines, multi-byte text, lines longer than a block', () => {
+    const script = `
+      import { createAccessLogger, createLogger } from './dist/src/log.js';
+      const access = createAccessLogger('info');
+      const log = createLogger('info');
+      for (let i = 0; i < 3000; i++) {
+        if (i % 100 === 7) log.warn({ i, text: 'é€😀'.repeat(i % 13) }, 'pino line');
+        else if (i % 500 === 3) access.info({ i, long: 'x€'.repeat(20000 + i) }, 'long');
+        else access.soapCall({ requestId: 'r-' + i, siren: '380129866', fingerprint: 'ab', service: 'signalisation', version: 'v1', operation: undefined, outcome: i % 2 ? 'ok' : 'XML_MALFORME', status: 200, ms: i / 7 });
+      }
+      process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3000);
+    lines.forEach((l, i) => {
+      if (i % 100 === 7) expect([l.msg, l.i, l.text, l.level]).toEqual(['pino line', i, 'é€😀'.repeat(i % 13), 40]);
+      else if (i % 500 === 3) expect([l.msg, l.i, l.long]).toEqual(['long', i, 'x€'.repeat(20000 + i)]);
+      else {
+        expect(l).toEqual({ level: 30, time: expect.any(Number), pid: expect.any(Number), requestId: 'r-' + i, siren: '380129866', fingerprint: 'ab', service: 'signalisation', version: 'v1', outcome: i % 2 ? 'ok' : 'XML_MALFORME', status: 200, ms: i / 7, msg: 'soap' });
+      }
+    });
+  });
+
+  it('escapes what comes from the caller in the access line (service and version from the URL)', () => {
+    const script = `
+      import { createAccessLogger } from './dist/src/log.js';
+      createAccessLogger('info').soapCall({ requestId: 'r', siren: undefined, fingerprint: undefined, service: 'a"b\\\\c', version: 'v\\n1', operation: 'op "x"', outcome: 'ok', status: 500, ms: NaN });
+      process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(JSON.parse(out.trim())).toEqual({ level: 30, time: expect.any(Number), pid: expect.any(Number), requestId: 'r', service: 'a"b\\c', version: 'v\n1', operation: 'op "x"', outcome: 'ok', status: 500, ms: null, msg: 'soap' });
+  });
+});

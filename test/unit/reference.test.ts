@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { newReference, normaliseReference, REFERENCE_PATTERN } from '../../src/domain/tickets/reference.js';
+import { ALPHABET, luhnCheck, newReference, normaliseReference, REFERENCE_PATTERN } from '../../src/domain/tickets/reference.js';
 
 describe('ticket references', () => {
   it('have the documented shape and the year', () => {
@@ -60,5 +60,28 @@ describe('ticket references', () => {
     const ref = newReference();
     const typed = ref.toLowerCase().replace(/-/g, '').replace(/0/g, 'o');
     expect(normaliseReference(typed)).toBe(ref);
+  });
+
+  it('compute the check character as Luhn mod 32 over the alphabet (the table agrees with a plain indexOf)', () => {
+    const byIndexOf = (chars: string): string => {
+      let factor = 2;
+      let sum = 0;
+      for (let i = chars.length - 1; i >= 0; i--) {
+        let addend = factor * ALPHABET.indexOf(chars[i]!);
+        factor = factor === 2 ? 1 : 2;
+        addend = Math.floor(addend / 32) + (addend % 32);
+        sum += addend;
+      }
+      return ALPHABET[(32 - (sum % 32)) % 32]!;
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 5000; n++) {
+      let s = '';
+      for (let i = 0; i < 10; i++) s += ALPHABET[next() % 32];
+      expect(luhnCheck(s)).toBe(byIndexOf(s));
+    }
+    // Characters outside the alphabet count as indexOf's -1, as before the table.
+    for (const odd of ['26ABCD-EFGH', '26abcdefgh', '26ÉÀ12345Z', '']) expect(luhnCheck(odd)).toBe(byIndexOf(odd));
   });
 });
