@@ -36,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { GatewayLog } from './gatewayLog.js';
 import { esav, esavOk, spawnGateway, PROJECT_ROOT } from '../test/support/cli.js';
 import { prng } from '../test/support/load.js';
 import { isInSearchBlackout, parisDate, parisTime } from '../src/calendar/index.js';
@@ -271,28 +272,6 @@ function tail(child: ChildProcess, keep = 40): string[] {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   return lines;
-}
-
-/** Gateway stdout: one JSON line per event. Counts lines, keeps warnings and errors. */
-class GatewayLog {
-  lines = 0;
-  problems: string[] = [];
-  private buf = '';
-  constructor(stream: NodeJS.ReadableStream) {
-    stream.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        this.line(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-      }
-    });
-  }
-  private line(l: string): void {
-    this.lines++;
-    const level = /"level":(\d+)/.exec(l);
-    if (level && Number(level[1]) >= 40 && this.problems.length < 20) this.problems.push(l.slice(0, 500));
-  }
 }
 
 function forkBench(module: string, args: string[], stdout: 'inherit' | 'pipe'): ChildProcess {
