@@ -66,11 +66,6 @@ function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/**
- * Reads the request body, refusing it past `limit` bytes before and after decompression
- * (a small gzip can inflate to gigabytes). Stops reading as soon as the cap is passed; the
- * fault then asks to close the connection, since the rest of the body was not consumed.
- */
 /** The body at once when it is already whole and not compressed (see alreadyBuffered); else undefined: call readBody. */
 export function bufferedBody(req: IncomingMessage, limit: number): Buffer | undefined {
   const encoding = req.headers['content-encoding'];
@@ -80,6 +75,11 @@ export function bufferedBody(req: IncomingMessage, limit: number): Buffer | unde
   return alreadyBuffered(req, limit);
 }
 
+/**
+ * Reads the request body, refusing it past `limit` bytes before and after decompression
+ * (a small gzip can inflate to gigabytes). Stops reading as soon as the cap is passed; the
+ * fault then asks to close the connection, since the rest of the body was not consumed.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, true);
