@@ -7,28 +7,30 @@ describe('the per-call access line', () => {
     const script = `
       import { createAccessLogger } from './dist/src/log.js';
       const log = createAccessLogger('info');
-      log.info({ requestId: 'r-1', siren: undefined, operation: 'dépôt "x"\\n', status: 200, ms: 1.25, bad: NaN }, 'soap');
-      createAccessLogger('warn').info({ requestId: 'r-2' }, 'soap');
+      log.soapCall({ requestId: 'r-1', siren: undefined, fingerprint: undefined, service: 'signalisation', version: 'v1', operation: 'dépôt "x"\\n', outcome: 'ok', status: 200, ms: 1.25 });
+      log.soapCall({ requestId: 'r-2', siren: '380129866', fingerprint: 'ab12', service: 's', version: 'v1', operation: undefined, outcome: 'XML_MALFORME', status: 500, ms: NaN });
+      createAccessLogger('warn').soapCall({ requestId: 'r-3', siren: undefined, fingerprint: undefined, service: 's', version: 'v1', operation: undefined, outcome: 'ok', status: 200, ms: 1 });
       process.exit(0);`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     const lines = out.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     const line = JSON.parse(lines[0]!);
-    expect(line).toEqual({ level: 30, time: expect.any(Number), pid: expect.any(Number), requestId: 'r-1', operation: 'dépôt "x"\n', status: 200, ms: 1.25, bad: null, msg: 'soap' });
+    expect(line).toEqual({ level: 30, time: expect.any(Number), pid: expect.any(Number), requestId: 'r-1', service: 'signalisation', version: 'v1', operation: 'dépôt "x"\n', outcome: 'ok', status: 200, ms: 1.25, msg: 'soap' });
     expect(Math.abs(line.time - Date.now())).toBeLessThan(60_000);
+    expect(JSON.parse(lines[1]!)).toEqual({ level: 30, time: expect.any(Number), pid: expect.any(Number), requestId: 'r-2', siren: '380129866', fingerprint: 'ab12', service: 's', version: 'v1', outcome: 'XML_MALFORME', status: 500, ms: null, msg: 'soap' });
   });
 
-  it('writes plain values as they are and escapes every other one, key and message included', () => {
+  it('writes plain values as they are and escapes every other one, in every field that is not plain by construction', () => {
     const values = ['a b/c:d@e+f.g_h-i', 'back\\slash', 'tab\t', 'quote"', '<x>', 'é', '\u2028', ''];
     const script = `
       import { createAccessLogger } from './dist/src/log.js';
       const log = createAccessLogger('info');
       const values = ${JSON.stringify(values)};
-      for (const v of values) log.info({ v, ['k"' + v]: v }, 'm"' + v);
+      for (const v of values) log.soapCall({ requestId: 'r', siren: v, fingerprint: undefined, service: v, version: v, operation: v, outcome: v, status: 200, ms: 1 });
       process.exit(0);`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.v, l['k"' + l.v], l.msg])).toEqual(values.map((v) => [v, v, 'm"' + v]));
+    expect(lines.map((l) => [l.siren, l.service, l.version, l.operation, l.outcome])).toEqual(values.map((v) => [v, v, v, v, v]));
   });
 });
 
@@ -40,7 +42,7 @@ describe('the buffered stdout (every log line of the process)', () => {
       const log = createLogger('info');
       for (let i = 0; i < 3000; i++) {
         if (i % 100 === 7) log.warn({ i, text: 'é€😀'.repeat(i % 13) }, 'pino line');
-        else if (i % 500 === 3) access.info({ i, long: 'x€'.repeat(20000 + i) }, 'long');
+        else if (i % 500 === 3) log.info({ i, long: 'x€'.repeat(20000 + i) }, 'long');
         else access.soapCall({ requestId: 'r-' + i, siren: '380129866', fingerprint: 'ab', service: 'signalisation', version: 'v1', operation: undefined, outcome: i % 2 ? 'ok' : 'XML_MALFORME', status: 200, ms: i / 7 });
       }
       process.exit(0);`;
