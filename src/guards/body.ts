@@ -66,12 +66,20 @@ function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The Content-Encoding, lower case; identity when absent or empty. */
+function contentEncoding(req: IncomingMessage): string {
+  return (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim() || 'identity';
+}
+
+/** A Content-Length over the cap: refused before reading. */
+function declaredOver(req: IncomingMessage, limit: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limit;
+}
+
 /** The body at once when it is already whole and not compressed (see alreadyBuffered); else undefined: call readBody. */
 export function bufferedBody(req: IncomingMessage, limit: number): Buffer | undefined {
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding !== '' && encoding.toLowerCase().trim() !== 'identity') return undefined;
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return undefined;
+  if (contentEncoding(req) !== 'identity' || declaredOver(req, limit)) return undefined;
   return alreadyBuffered(req, limit);
 }
 
@@ -81,12 +89,11 @@ export function bufferedBody(req: IncomingMessage, limit: number): Buffer | unde
  * fault then asks to close the connection, since the rest of the body was not consumed.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, true);
+  if (declaredOver(req, limit)) throw tooLarge(limit, true);
   const raw = alreadyBuffered(req, limit) ?? (await collect(req, limit));
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const encoding = contentEncoding(req);
   try {
-    if (encoding === 'identity' || encoding === '') return raw;
+    if (encoding === 'identity') return raw;
     if (encoding === 'gzip' || encoding === 'x-gzip') return await gunzipAsync(raw, { maxOutputLength: limit });
     if (encoding === 'deflate') return await inflateAsync(raw, { maxOutputLength: limit });
   } catch (err) {
