@@ -10,21 +10,32 @@ interface Pending<T, R> {
  * no delay (a lone item goes at once). At most `maxInFlight` groups are written at a time. Each
  * submit resolves, once its group is written, with its own result: `write` returns one result
  * per item, in order (or nothing, for writes without one).
+ *
+ * With `lingerTurns`, once a group is written the next one waits up to that many turns of the
+ * event loop (or until it is full) before it goes: each turn takes in the requests that arrived
+ * meanwhile, so items already on their way join it instead of the group after. Fewer, larger
+ * groups cost the database less per item (see depositBatcher.ts for the figures).
  */
 export class GroupWriter<T, R = void> {
   private queue: Array<Pending<T, R>> = [];
   private inFlight = 0;
+  private lingering = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[] | void>,
     private readonly maxGroup = 128,
     private readonly maxInFlight = 1,
+    private readonly lingerTurns = 0,
   ) {}
 
   submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.pump();
+      if (!this.lingering) this.pump();
+      else if (this.queue.length >= this.maxGroup) {
+        this.lingering = false;
+        this.pump();
+      }
     });
   }
 
@@ -39,8 +50,28 @@ export class GroupWriter<T, R = void> {
         )
         .finally(() => {
           this.inFlight--;
-          this.pump();
+          this.afterWrite();
         });
     }
+  }
+
+  private afterWrite(): void {
+    if (this.lingerTurns <= 0) {
+      this.pump();
+      return;
+    }
+    if (this.lingering) return;
+    this.lingering = true;
+    let turns = 0;
+    const turn = () => {
+      if (!this.lingering) return; // the group filled up and went meanwhile
+      if (++turns < this.lingerTurns && this.queue.length < this.maxGroup) {
+        setImmediate(turn);
+        return;
+      }
+      this.lingering = false;
+      this.pump();
+    };
+    setImmediate(turn);
   }
 }

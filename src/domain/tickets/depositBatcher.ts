@@ -12,6 +12,9 @@ import { GroupWriter } from '../../db/groupWriter.js';
  * largest groups (measured on 2 cores with 2 workers: 0.12-0.14 ms of PostgreSQL CPU per deposit
  * against 0.18 with two groups in flight, and ~10% more deposits per second; again after
  * migration 015: 0.10 against 0.14 ms, and no more deposits with two in flight).
+ * After each group, the next one lingers for `lingerTurns` turns of the event loop, so deposits
+ * already received join it (measured with 2 workers: groups of 3.7 -> 5.3 tickets, PostgreSQL
+ * 0.09 -> 0.07 ms a deposit, ~5-8% more deposits a second; 4, 8 and 16 turns alike within the spread).
  */
 export class DepositBatcher {
   private readonly groups: GroupWriter<NewTicket, InsertOutcome | undefined>;
@@ -20,8 +23,9 @@ export class DepositBatcher {
     private readonly pool: Pool,
     maxBatch = 64,
     maxInFlight = 1,
+    lingerTurns = 8,
   ) {
-    this.groups = new GroupWriter((tickets) => this.commit(tickets), maxBatch, maxInFlight);
+    this.groups = new GroupWriter((tickets) => this.commit(tickets), maxBatch, maxInFlight, lingerTurns);
   }
 
   /** Resolves once committed: the outcome, or undefined when the prestation is no longer the operator's. */

@@ -54,7 +54,9 @@ export interface InsertOutcome {
  */
 export async function insertTickets(pool: Pool, items: NewTicket[]): Promise<Map<NewTicket, InsertOutcome>> {
   // The group travels as one JSON array (one JSON.stringify, native) rather than thirteen text
-  // arrays that node-postgres escapes element by element; details stay a JSON value in it.
+  // arrays that node-postgres escapes element by element; details stay a JSON value in it. Read
+  // as json, not jsonb: json_to_recordset walks the text once, where a jsonb parameter is first
+  // built into a whole jsonb value (keys sorted) and then walked (~20 us less a group of 5).
   const rows = items.map((t) => ({
     reference: t.reference, siren: t.siren, prestation_id: t.prestationId, offer_code: t.offerCode, service_version: t.serviceVersion,
     fault_code: t.faultCode, fault_label: t.faultLabel, comment: t.comment, external_ref: t.externalRef, request_hash: t.requestHash,
@@ -63,7 +65,7 @@ export async function insertTickets(pool: Pool, items: NewTicket[]): Promise<Map
   const r = await pool.query({
     name: 'tickets-insert-group',
     text: `WITH input AS (
-             SELECT * FROM jsonb_to_recordset($1::jsonb)
+             SELECT * FROM json_to_recordset($1::json)
                AS i(reference text, siren text, prestation_id text, offer_code text, service_version text, fault_code text, fault_label text,
                     comment text, external_ref text, request_hash text, details jsonb, at timestamptz, actor text)
            ), t AS (
