@@ -1,25 +1,33 @@
 import pino from 'pino';
+import { NonBlockingOutput, type BlockWriter } from './logOutput.js';
 
 export type Logger = pino.Logger;
 
-// Buffered, asynchronous stdout, one per process: lines go out in blocks of 8 KiB, or every
-// 500 ms, instead of one write per request (measured: a log line cost ~30 us of the gateway's
-// CPU unbuffered, ~10 us buffered, when a state query cost ~190 us in all). The price: a crash
+// Buffered stdout, one per process: lines go out in blocks of up to 4 KiB, or every 500 ms,
+// instead of one write per request (measured: a log line cost ~30 us of the gateway's CPU
+// unbuffered, ~10 us buffered, when a state query cost ~190 us in all). The price: a crash
 // (kill -9) can lose the last half second of log lines; acknowledged data is in PostgreSQL.
 //
-// Each line is encoded into the block's bytes as it is written, and the block handed to
-// sonic-boom as a Buffer: lines kept as strings until their block was full were copied by every
-// young-generation GC meanwhile, then joined and encoded again (a variant writing the encoded
-// blocks synchronously gave ~5% more state queries a second, 4 alternating pairs; sonic-boom's
-// own string buffering measured the UTF-8 length of its whole buffer on every write).
+// Each line is encoded into the block's bytes as it is written, and the block handed over as a
+// Buffer (lines kept as strings until their block was full were copied by every young-generation
+// GC meanwhile, then joined and encoded again). A block holds whole lines. On a pipe it holds at
+// most PIPE_BUF (4096) bytes unless one line alone is longer: a write that size to a pipe is
+// atomic, so the lines of the gateway's processes, which share their stdout, never tear into one
+// another. A socket has no such size, so there blocks are 8 KiB: every block wakes the reader,
+// and on 2 busy cores 4 KiB blocks cost ~3.5% of the state queries a second (4 alternating pairs,
+// 2026-11-26). The blocks are written without waiting for the reader (logOutput.ts).
+const PIPE_BLOCK_BYTES = 4096;
 const BLOCK_BYTES = 8192;
-/** A block's buffer: its 8 KiB and room for the line that passes them (a longer line goes alone). */
+/** A block's buffer: its 4 or 8 KiB and room for the line that passes them (a longer line goes alone). */
 const BLOCK_CAPACITY = 16384;
 class LineBlocks {
   private buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
   private size = 0;
 
-  constructor(private readonly out: BufferWriter) {}
+  constructor(
+    private readonly out: BlockWriter,
+    private readonly blockBytes: number,
+  ) {}
 
   write(line: string): boolean {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room is checked before encoding.
@@ -30,14 +38,22 @@ class LineBlocks {
         return true;
       }
     }
-    this.size += this.buf.write(line, this.size, 'utf8');
-    if (this.size >= BLOCK_BYTES) this.handOver();
+    const start = this.size;
+    this.size += this.buf.write(line, start, 'utf8');
+    if (this.size > this.blockBytes && start > 0) {
+      // This line passes the block's size: the block goes without it, the line starts the next.
+      const full = this.buf;
+      this.buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
+      this.size = full.copy(this.buf, 0, start, this.size);
+      this.out.write(full.subarray(0, start));
+    }
+    if (this.size >= this.blockBytes) this.handOver();
     return true;
   }
 
   private handOver(): void {
     if (this.size === 0) return;
-    // sonic-boom keeps the Buffer until it is written: the next lines go to a new one.
+    // The writer may keep the Buffer until it is written: the next lines go to a new one.
     const block = this.buf.subarray(0, this.size);
     this.buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
     this.size = 0;
@@ -55,16 +71,12 @@ class LineBlocks {
     this.out.flushSync();
   }
 }
-interface BufferWriter {
-  write(b: Buffer): boolean;
-  flushSync(): void;
-}
 
 let destination: LineBlocks | undefined;
 function stdout(): LineBlocks {
   if (!destination) {
-    // minLength 0: each block handed over is written at once (or right after the write in flight).
-    const d = new LineBlocks(pino.destination({ fd: 1, sync: false, minLength: 0, contentMode: 'buffer' }) as unknown as BufferWriter);
+    const out = NonBlockingOutput.forFd(1);
+    const d = new LineBlocks(out, out.isPipe ? PIPE_BLOCK_BYTES : BLOCK_BYTES);
     setInterval(() => d.flush(), 500).unref();
     process.once('exit', () => {
       try {
