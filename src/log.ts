@@ -3,7 +3,7 @@ import { NonBlockingOutput, type BlockWriter } from './logOutput.js';
 
 export type Logger = pino.Logger;
 
-// Buffered stdout, one per process: lines go out in blocks of up to 4 KiB, or every 500 ms,
+// Buffered stdout, one per process: lines go out in blocks (4 or 32 KiB, below), or every 500 ms,
 // instead of one write per request (measured: a log line cost ~30 us of the gateway's CPU
 // unbuffered, ~10 us buffered, when a state query cost ~190 us in all). The price: a crash
 // (kill -9) can lose the last half second of log lines; acknowledged data is in PostgreSQL.
@@ -13,13 +13,15 @@ export type Logger = pino.Logger;
 // GC meanwhile, then joined and encoded again). A block holds whole lines. On a pipe it holds at
 // most PIPE_BUF (4096) bytes unless one line alone is longer: a write that size to a pipe is
 // atomic, so the lines of the gateway's processes, which share their stdout, never tear into one
-// another. A socket has no such size, so there blocks are 8 KiB: every block wakes the reader,
-// and on 2 busy cores 4 KiB blocks cost ~3.5% of the state queries a second (4 alternating pairs,
-// 2026-11-26). The blocks are written without waiting for the reader (logOutput.ts).
+// another. A socket or a file has no such size, so there blocks are 32 KiB: every block wakes
+// the reader, and on 2 busy cores 8 KiB blocks did ~3.5% more state queries a second than 4 KiB,
+// and 32 KiB ~3% more than 8 (4 alternating pairs each, 2026-11-26); at ~13,000 lines a second
+// a 32 KiB block waits ~15 ms (at most 500 ms, the flush below). The blocks are written without
+// waiting for the reader (logOutput.ts).
 const PIPE_BLOCK_BYTES = 4096;
-const BLOCK_BYTES = 8192;
-/** A block's buffer: its 4 or 8 KiB and room for the line that passes them (a longer line goes alone). */
-const BLOCK_CAPACITY = 16384;
+const BLOCK_BYTES = 32768;
+/** A block's buffer: its 4 or 32 KiB and room for the line that passes them (a longer line goes alone). */
+const BLOCK_CAPACITY = 49152;
 class LineBlocks {
   private buf = Buffer.allocUnsafe(BLOCK_CAPACITY);
   private size = 0;
