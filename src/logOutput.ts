@@ -39,7 +39,7 @@ export class NonBlockingOutput implements BlockWriter {
   ) {}
 
   /** Makes `fd` non-blocking when it is a pipe or a socket (libuv sets O_NONBLOCK on open). */
-  static forFd(fd: number): NonBlockingOutput {
+  static forFd(fd: number, maxPendingBytes?: number): NonBlockingOutput {
     const st = fstatSync(fd);
     if (st.isFIFO() || st.isSocket()) {
       // The handle is kept for the flag only: every write goes through writeSync below. It must
@@ -48,7 +48,7 @@ export class NonBlockingOutput implements BlockWriter {
       (handle as unknown as { _handle?: { unref?(): void } })._handle?.unref?.();
       kept.push(handle);
     }
-    return new NonBlockingOutput(fd, st.isFIFO());
+    return new NonBlockingOutput(fd, st.isFIFO(), maxPendingBytes);
   }
 
   write(block: Buffer): boolean {

@@ -32,8 +32,7 @@ const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit
  */
 const WRITER = (blocks: number, maxPending: number) => `
   import { NonBlockingOutput } from './dist/src/logOutput.js';
-  const out = NonBlockingOutput.forFd(1);
-  if (${maxPending} > 0) Object.assign(out, { maxPendingBytes: ${maxPending} }); // the bound, made small
+  const out = NonBlockingOutput.forFd(1, ${maxPending} || undefined);
   for (let i = 0; i < ${blocks}; i++) {
     let s = '';
     for (let j = 0; j < 10; j++) s += JSON.stringify({ i: i * 10 + j, pad: 'x'.repeat(180) }) + '\\n';
@@ -45,45 +44,45 @@ const WRITER = (blocks: number, maxPending: number) => `
   }, 20);
 `;
 
+/**
+ * Runs WRITER with its stdout unread until it says it is alive, then read: its exit code, the
+ * bytes it said were waiting then, its pid and the JSON lines it wrote.
+ */
+async function pausedWriter(blocks: number, maxPending: number) {
+  const c = child(WRITER(blocks, maxPending));
+  c.stdout!.pause();
+  const chunks: Buffer[] = [];
+  let pending = -1;
+  stderrLines(c, (l) => {
+    if (l.startsWith('alive ')) {
+      pending = Number(l.slice(6));
+      c.stdout!.on('data', (d: Buffer) => chunks.push(d));
+      c.stdout!.resume();
+    }
+  });
+  const code = await exited(c);
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { code, pending, pid: c.pid, lines };
+}
+
 describe('NonBlockingOutput (the log lines written without waiting for the reader)', () => {
   it('keeps the event loop running while the reader does not read, then delivers every line in order', async () => {
-    const c = child(WRITER(2000, 0));
-    c.stdout!.pause();
-    const chunks: Buffer[] = [];
-    let pending = -1;
-    stderrLines(c, (l) => {
-      if (l.startsWith('alive ')) {
-        pending = Number(l.slice(6));
-        c.stdout!.on('data', (d: Buffer) => chunks.push(d));
-        c.stdout!.resume();
-      }
-    });
-    expect(await exited(c)).toBe(0);
+    const { code, pending, lines: parsed } = await pausedWriter(2000, 0);
+    expect(code).toBe(0);
     // ~4 MB against a socket buffer of a few hundred kB: the child had to queue, and its timer ran.
     expect(pending).toBeGreaterThan(1_000_000);
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).i);
+    const lines = parsed.map((l) => l.i as number);
     expect(lines).toHaveLength(20_000);
     expect(lines.every((v, k) => v === k)).toBe(true);
   }, 30_000);
 
   it('drops whole blocks beyond its bound while the reader is stopped, and says how many lines once it reads again', async () => {
-    const c = child(WRITER(2000, 64 * 1024));
-    c.stdout!.pause();
-    const chunks: Buffer[] = [];
-    let pending = -1;
-    stderrLines(c, (l) => {
-      if (l.startsWith('alive ')) {
-        pending = Number(l.slice(6));
-        c.stdout!.on('data', (d: Buffer) => chunks.push(d));
-        c.stdout!.resume();
-      }
-    });
-    expect(await exited(c)).toBe(0);
+    const { code, pending, pid, lines: parsed } = await pausedWriter(2000, 64 * 1024);
+    expect(code).toBe(0);
     expect(pending).toBeLessThanOrEqual(64 * 1024);
-    const parsed = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const report = parsed.filter((l) => l.msg !== undefined);
     const kept = parsed.filter((l) => l.i !== undefined).map((l) => l.i as number);
-    expect(report).toEqual([{ level: 40, time: expect.any(Number), pid: c.pid, droppedLines: 20_000 - kept.length, msg: 'log lines dropped: standard output was not read' }]);
+    expect(report).toEqual([{ level: 40, time: expect.any(Number), pid, droppedLines: 20_000 - kept.length, msg: 'log lines dropped: standard output was not read' }]);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(20_000);
     // What was kept is in order, each line whole.
