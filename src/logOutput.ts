@@ -56,10 +56,12 @@ export class NonBlockingOutput implements BlockWriter {
     let rest = block;
     if (this.pending.length === 0) {
       const n = this.tryWrite(block);
-      if (n === block.length) return true;
+      if (n === block.length) return !this.broken;
       rest = block.subarray(n);
     }
-    if (this.pendingBytes + rest.length > this.maxPendingBytes) {
+    // Only a block none of which was written is dropped: a part written keeps its rest, or its
+    // last line would reach the reader cut.
+    if (rest === block && this.pendingBytes + rest.length > this.maxPendingBytes) {
       this.droppedLines += countLines(rest);
       return false;
     }
@@ -74,7 +76,7 @@ export class NonBlockingOutput implements BlockWriter {
     this.timer = undefined;
     const until = Date.now() + deadlineMs;
     const nap = new Int32Array(new SharedArrayBuffer(4));
-    while (this.pending.length > 0 && !this.broken && Date.now() < until) {
+    while (this.pending.length > 0 && Date.now() < until) {
       if (!this.drainOnce()) Atomics.wait(nap, 0, 0, 1);
     }
   }
@@ -114,16 +116,17 @@ export class NonBlockingOutput implements BlockWriter {
     this.write(Buffer.from(line));
   }
 
+  /** Bytes of `b` written; all of them, discarded, once the output is broken. */
   private tryWrite(b: Buffer): number {
+    if (this.broken) return b.length;
     try {
       return writeSync(this.fd, b);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
-      // The reader is gone (EPIPE) or the descriptor unusable: logging must never fail a request.
+      // The reader is gone (EPIPE) or the descriptor unusable: logging must never fail a request,
+      // and what waits is discarded as the drain goes on.
       this.broken = true;
-      this.pending = [];
-      this.pendingBytes = 0;
       return b.length;
     }
   }

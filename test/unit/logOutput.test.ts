@@ -106,6 +106,21 @@ describe('NonBlockingOutput (the log lines written without waiting for the reade
     expect(said).toBe('done');
   }, 30_000);
 
+  it('drops what waits when the reader goes away meanwhile, and counts nothing as still waiting', async () => {
+    // WRITER exits only once nothing waits: with a wrong count after EPIPE it would never exit.
+    const c = child(WRITER(2000, 0));
+    c.stdout!.pause();
+    let pending = -1;
+    stderrLines(c, (l) => {
+      if (l.startsWith('alive ')) {
+        pending = Number(l.slice(6));
+        c.stdout!.destroy();
+      }
+    });
+    expect(await exited(c)).toBe(0);
+    expect(pending).toBeGreaterThan(1_000_000);
+  }, 30_000);
+
   it("keeps the lines of two processes sharing one pipe whole, when the reader lags (blocks of at most PIPE_BUF)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esav-fifo-'));
     try {
