@@ -192,25 +192,26 @@ export async function confirmAppointment(pool: Pool, id: string, ticketReference
   );
 }
 
+// `details ? 'idRendezVous'` is the predicate of the partial index tickets_appointment (migration
+// 017): without it in the query the planner cannot use the index and scans every ticket.
+export const REPAIR_UNLINKED_SQL = `WITH a AS (
+       UPDATE appointments a SET status = 'CONFIRME', ticket_reference = t.reference, confirmed_at = $1, updated_at = $1
+         FROM tickets t
+        WHERE a.status = 'CREE' AND t.details ? 'idRendezVous' AND t.details->>'idRendezVous' = a.id AND t.operator_siren = a.operator_siren
+        RETURNING a.id, t.reference
+     ), e AS (
+       INSERT INTO appointment_events (appointment_id, at, action, detail)
+       SELECT id, $1, 'CONFIRMATION', jsonb_build_object('signalisation', reference, 'par', 'purge') FROM a
+     )
+     SELECT id FROM a`;
+
 /**
  * The night purge: appointments still CREE that were reserved before `cutoff` (the last Paris
  * midnight) are cancelled. One whose ticket was deposited but not yet linked (a crash between
  * the two writes) is confirmed instead. Idempotent: running it twice changes nothing more.
  */
 export async function purgeUnconfirmed(pool: Pool, cutoff: Date, at: Date): Promise<{ cancelled: string[]; confirmed: string[] }> {
-  const repaired = await pool.query(
-    `WITH a AS (
-       UPDATE appointments a SET status = 'CONFIRME', ticket_reference = t.reference, confirmed_at = $1, updated_at = $1
-         FROM tickets t
-        WHERE a.status = 'CREE' AND t.details->>'idRendezVous' = a.id AND t.operator_siren = a.operator_siren
-        RETURNING a.id, t.reference
-     ), e AS (
-       INSERT INTO appointment_events (appointment_id, at, action, detail)
-       SELECT id, $1, 'CONFIRMATION', jsonb_build_object('signalisation', reference, 'par', 'purge') FROM a
-     )
-     SELECT id FROM a`,
-    [at],
-  );
+  const repaired = await pool.query(REPAIR_UNLINKED_SQL, [at]);
   // Holds older than a day serve no rule any more (the no-slot context looks back 24 hours).
   await pool.query("DELETE FROM slot_searches WHERE created_at < $1::timestamptz - interval '2 days'", [at]);
   const cancelled = await pool.query(
