@@ -13,9 +13,13 @@ export type Logger = pino.Logger;
 // GC meanwhile, then joined and encoded again). A block holds whole lines. On a pipe it holds at
 // most PIPE_BUF (4096) bytes unless one line alone is longer: a write that size to a pipe is
 // atomic, so the lines of the gateway's processes, which share their stdout, never tear into one
-// another. A socket or a file has no such size, so there blocks are 32 KiB: every block wakes
-// the reader, and on 2 busy cores 8 KiB blocks did ~3.5% more state queries a second than 4 KiB,
-// and 32 KiB ~3% more than 8 (4 alternating pairs each, 2026-11-26); at ~13,000 lines a second
+// another. Elsewhere blocks are 32 KiB. On a Unix stream socket (journald's stdout, a parent's
+// pipe in Node) a write that size is one buffer of the kernel's (up to ~36 KiB with 4 KiB pages):
+// when there is no room for it a non-blocking write takes none of it, so lines do not tear there
+// either (tested; 128 KiB blocks do tear). A file's writes do not interleave. Only a TCP socket as
+// stdout could cut a block while its reader lags. Every block wakes the reader, and on 2 busy
+// cores 8 KiB blocks did ~3.5% more state queries a second than 4 KiB, and 32 KiB ~3% more
+// than 8 (4 alternating pairs each, 2026-11-26); at ~13,000 lines a second
 // a 32 KiB block waits ~15 ms (at most 500 ms, the flush below). The blocks are written without
 // waiting for the reader (logOutput.ts).
 const PIPE_BLOCK_BYTES = 4096;

@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { mkdtempSync, openSync, closeSync, readSync, rmSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/cli.js';
 
 /** A child running `script` (ESM, from the project root) with its stdout as given. */
-function child(script: string, stdout: 'pipe' | number = 'pipe'): ChildProcess {
+function child(script: string, stdout: 'pipe' | number | Socket = 'pipe'): ChildProcess {
   return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', stdout, 'pipe'] });
 }
 
@@ -64,6 +66,38 @@ async function pausedWriter(blocks: number, maxPending: number) {
   const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return { code, pending, pid: c.pid, lines };
 }
+
+/** A child writing 6,000 access lines through the gateway's own stdout logger, then exiting. */
+const ACCESS_WRITER = (tag: string) => `
+  import { createAccessLogger } from './dist/src/log.js';
+  const log = createAccessLogger('info');
+  for (let i = 0; i < 6000; i++) log.soapCall({ requestId: '${tag}-' + i, siren: '380129866', fingerprint: 'f'.repeat(64), service: 'signalisation', version: 'v1', operation: 'deposerSignalisation', outcome: 'ok', status: 200, ms: i / 3 });
+  process.exit(0);`;
+
+/** Every line of the two ACCESS_WRITERs 'a' and 'b' parses, and each one's lines are all there, in order. */
+function expectWholeLines(bytes: Buffer): void {
+  const lines = bytes.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).requestId as string);
+  for (const tag of ['a', 'b']) {
+    const mine = lines.filter((id) => id.startsWith(`${tag}-`)).map((id) => Number(id.slice(2)));
+    expect(mine).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+  }
+}
+
+/** A slow reader of its stdin: 7,000 bytes every 2 ms or so until end of file, then all of it on its stdout. */
+const SLOW_READER = `
+  import { readSync } from 'node:fs';
+  const buf = Buffer.alloc(65536);
+  const parts = [];
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n;
+    try { n = readSync(0, buf, 0, 7000, null); }
+    catch (e) { if (e.code === 'EAGAIN') { Atomics.wait(nap, 0, 0, 2); continue; } throw e; }
+    if (n === 0) break;
+    parts.push(Buffer.from(buf.subarray(0, n)));
+    Atomics.wait(nap, 0, 0, 2);
+  }
+  process.stdout.write(Buffer.concat(parts));`;
 
 describe('NonBlockingOutput (the log lines written without waiting for the reader)', () => {
   it('keeps the event loop running while the reader does not read, then delivers every line in order', async () => {
@@ -128,13 +162,8 @@ describe('NonBlockingOutput (the log lines written without waiting for the reade
       execFileSync('mkfifo', [fifo]);
       const writeEnd = openSync(fifo, constants.O_RDWR);
       const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-      const script = (tag: string) => `
-        import { createAccessLogger } from './dist/src/log.js';
-        const log = createAccessLogger('info');
-        for (let i = 0; i < 6000; i++) log.soapCall({ requestId: '${tag}-' + i, siren: '380129866', fingerprint: 'f'.repeat(64), service: 'signalisation', version: 'v1', operation: 'deposerSignalisation', outcome: 'ok', status: 200, ms: i / 3 });
-        process.exit(0);`;
-      const a = child(script('a'), writeEnd);
-      const b = child(script('b'), writeEnd);
+      const a = child(ACCESS_WRITER('a'), writeEnd);
+      const b = child(ACCESS_WRITER('b'), writeEnd);
       closeSync(writeEnd);
       const got: Buffer[] = [];
       const buf = Buffer.alloc(65536);
@@ -165,12 +194,37 @@ describe('NonBlockingOutput (the log lines written without waiting for the reade
         }
       }
       closeSync(readEnd);
-      const lines = Buffer.concat(got).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).requestId as string);
-      for (const tag of ['a', 'b']) {
-        const mine = lines.filter((id) => id.startsWith(`${tag}-`)).map((id) => Number(id.slice(2)));
-        expect(mine).toEqual(Array.from({ length: 6000 }, (_, i) => i));
-      }
+      expectWholeLines(Buffer.concat(got));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('keeps the lines of two processes sharing one Unix stream socket whole, when the reader lags (journald; blocks of 32 KiB)', async () => {
+    // A block up to 32 KiB goes into the socket as one buffer of the kernel's: when there is no
+    // room for it a non-blocking write takes none of it (EAGAIN), so it waits whole.
+    const dir = mkdtempSync(join(tmpdir(), 'esav-sock-'));
+    const server = createServer({ pauseOnConnect: true });
+    try {
+      const path = join(dir, 'out.sock');
+      server.listen(path);
+      await once(server, 'listening');
+      const accepted = once(server, 'connection');
+      const writeEnd = connect(path);
+      await once(writeEnd, 'connect');
+      const [readEnd] = (await accepted) as [Socket];
+      const reader = spawn(process.execPath, ['--input-type=module', '-e', SLOW_READER], { cwd: PROJECT_ROOT, stdio: [readEnd, 'pipe', 'pipe'] });
+      const got: Buffer[] = [];
+      reader.stdout!.on('data', (d: Buffer) => got.push(d));
+      const a = child(ACCESS_WRITER('a'), writeEnd);
+      const b = child(ACCESS_WRITER('b'), writeEnd);
+      // Only the children hold the socket now: the reader sees its end once both writers exit.
+      writeEnd.destroy();
+      readEnd.destroy();
+      expect(await Promise.all([exited(a), exited(b), exited(reader)])).toEqual([0, 0, 0]);
+      expectWholeLines(Buffer.concat(got));
+    } finally {
+      server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
