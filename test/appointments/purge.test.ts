@@ -54,7 +54,7 @@ afterAll(async () => {
 
 /** The names of the relations the plan reads, and how. */
 function scans(plan: any, out: string[] = []): string[] {
-  if (plan['Relation Name']) out.push(`${plan['Node Type']} ${plan['Relation Name']}${plan['Index Name'] ? ` using ${plan['Index Name']}` : ''}`);
+  if (plan['Relation Name'] || plan['Index Name']) out.push(`${plan['Node Type']} ${plan['Relation Name'] ?? ''}${plan['Index Name'] ? ` using ${plan['Index Name']}` : ''}`);
   for (const p of plan.Plans ?? []) scans(p, out);
   return out;
 }
@@ -65,6 +65,7 @@ describe('night purge', () => {
     const read = scans(r.rows[0]['QUERY PLAN'][0].Plan);
     expect(read.filter((s) => / tickets( |$)/.test(s))).toEqual([expect.stringMatching(/^(Bitmap Heap Scan|Index Scan) tickets/)]);
     expect(read.join('\n')).not.toMatch(/Seq Scan tickets/);
+    expect(read.join('\n')).toMatch(/ using tickets_appointment/);
     const index = await pool.query(`SELECT count(*)::int AS n FROM tickets WHERE details ? 'idRendezVous'`);
     expect(index.rows[0].n).toBe(1);
   });
