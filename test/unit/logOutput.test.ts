@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/cli.js';
 
-/** A child running `script` (ESM, from the project root) with its stdout as given. */
-function child(script: string, stdout: 'pipe' | number | Socket = 'pipe'): ChildProcess {
-  return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', stdout, 'pipe'] });
+/** A child running `script` (ESM, from the project root) with its stdout (and stdin) as given. */
+function child(script: string, stdout: 'pipe' | number | Socket = 'pipe', stdin: 'ignore' | Socket = 'ignore'): ChildProcess {
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, stdio: [stdin, stdout, 'pipe'] });
 }
 
 /** The child's stderr lines, as they come. */
@@ -213,7 +213,7 @@ describe('NonBlockingOutput (the log lines written without waiting for the reade
       const writeEnd = connect(path);
       await once(writeEnd, 'connect');
       const [readEnd] = (await accepted) as [Socket];
-      const reader = spawn(process.execPath, ['--input-type=module', '-e', SLOW_READER], { cwd: PROJECT_ROOT, stdio: [readEnd, 'pipe', 'pipe'] });
+      const reader = child(SLOW_READER, 'pipe', readEnd);
       const got: Buffer[] = [];
       reader.stdout!.on('data', (d: Buffer) => got.push(d));
       const a = child(ACCESS_WRITER('a'), writeEnd);
