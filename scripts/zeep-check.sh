@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
 # Interoperability check run by .ci/run after the test suite: starts the gateway (the README's
 # way, on spare ports, with its own data folder), issues a client certificate, and loads every
-# served WSDL with python zeep (Debian's python3-zeep; installed here when missing and root).
+# served WSDL with python zeep (Debian's python3-zeep; scripts/test-prereqs.sh installs it when
+# missing, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-if ! "$PY" -c 'import zeep' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-zeep >/dev/null
-  else
-    echo "python3-zeep is missing: sudo apt-get install python3-zeep" >&2; exit 1
-  fi
-fi
+bash scripts/test-prereqs.sh
+"$PY" -c 'import zeep' 2>/dev/null || { echo "python3-zeep is missing for $PY: apt-get install -y python3-zeep" >&2; exit 1; }
 work=$(mktemp -d); chmod 755 "$work"
 export ESAV_DATA_DIR="$work/data" ESAV_CERTS_DIR="$work/certs" ESAV_PORT=18643 ESAV_ADMIN_PORT=19664 ESAV_PG_PORT=15639 ESAV_WORKERS=1 ESAV_MAINTENANCE_NIGHTLY=off
 node bin/esav.js serve > "$work/gateway.log" 2>&1 &

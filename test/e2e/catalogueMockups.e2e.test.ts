@@ -23,7 +23,7 @@ let admin: string;
 const profile = mkdtempSync(join(tmpdir(), 'esav-chromium-'));
 
 beforeAll(async () => {
-  // A missing browser is a failure, never a silent pass (README: .ci/run installs Debian's chromium).
+  // A missing browser is a failure, never a silent pass (README: `npm test` installs Debian's chromium as root, scripts/test-prereqs.sh).
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed: apt-get install -y chromium`);
   const launch = chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
