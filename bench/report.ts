@@ -5,6 +5,7 @@ import type { HandshakeResult } from './handshake.js';
 import type { MemoryFigures } from './memory.js';
 import { memoryCells, rssVerdicts, verdictWord, type MemoryVerdict } from './memoryReport.js';
 import type { CpuUse } from './procstat.js';
+import { flushText, type FlushFacts } from './diskFlush.js';
 import { MEMORY_BAR, MIX_SEED, type Bar, type HandshakeTarget, type Operation, type TargetName } from './scenarios.js';
 
 export interface Row {
@@ -65,7 +66,7 @@ export interface SlotFacts {
 export interface Report {
   date: Date;
   settings: { seconds: number; warmupSeconds: number; connections: number; logLevel: string; client?: LoadClient };
-  machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; postgres?: string; database: string };
+  machine: { cpus: number; cpuModel: string; memGiB: number; os: string; node: string; postgres?: string; database: string; flush?: FlushFacts };
   db: { fsync?: string; synchronousCommit?: string; tickets?: number; slotSearches?: number };
   /** Workers the gateway runs (ESAV_WORKERS, or its default: one per core). */
   gatewayWorkers?: number;
@@ -296,7 +297,8 @@ export function machineLine(report: Pick<Report, 'machine' | 'db'>): string {
   const durability = [report.db.fsync && `fsync ${report.db.fsync}`, report.db.synchronousCommit && `synchronous_commit ${report.db.synchronousCommit}`].filter(Boolean).join(', ');
   return (
     `${m.cpus} x ${m.cpuModel}, ${m.memGiB.toFixed(1)} GiB RAM, ${m.os}, Node ${m.node}` +
-    (m.postgres ? `, ${m.postgres} (${m.database}${durability ? `; ${durability}` : ''})` : '')
+    (m.postgres ? `, ${m.postgres} (${m.database}${durability ? `; ${durability}` : ''})` : '') +
+    (m.flush ? `, ${flushText(m.flush)}` : '')
   );
 }
 

@@ -37,6 +37,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { GatewayLog } from './gatewayLog.js';
+import { flushText, measureFlush, type FlushFacts } from './diskFlush.js';
 import { esav, esavOk, spawnGateway, PROJECT_ROOT } from '../test/support/cli.js';
 import { prng } from '../test/support/load.js';
 import { isInSearchBlackout, parisDate, parisTime } from '../src/calendar/index.js';
@@ -644,6 +645,8 @@ interface Setup {
   slotQuery?: SlotQuery;
   slotFacts?: SlotFacts;
   slotAnswerFile?: string;
+  /** The data folder's flush latency, measured before the gateway starts (embedded PostgreSQL only). */
+  flush?: FlushFacts;
 }
 
 /** Starts the gateway as ops run it and makes the data the load needs, through its CLI. */
@@ -669,6 +672,13 @@ async function setUp(needs: { references: boolean; slots: boolean }): Promise<Se
     ESAV_PROVIDER_SIREN: PROVIDER_SIREN,
   };
   const dbUrl = process.env.DATABASE_URL || `postgres://esav:esav@127.0.0.1:${pgPort}/esav`;
+
+  // The disk the embedded PostgreSQL will flush its WAL to, measured while nothing else runs.
+  let flush: FlushFacts | undefined;
+  if (!external) {
+    flush = measureFlush(tmpDir);
+    console.log(`bench: ${flushText(flush)}`);
+  }
 
   // 1. the gateway, as ops run it
   console.log(`bench: starting the gateway (${external ? 'DATABASE_URL' : 'embedded PostgreSQL'}, log level ${SETTINGS.logLevel}) in ${tmpDir}`);
@@ -714,7 +724,7 @@ async function setUp(needs: { references: boolean; slots: boolean }): Promise<Se
   if (references.length) console.log(`bench: deposited ${references.length} tickets for the state query (${references[0]}, ...)`);
 
   // The slot search: its certificate, planning and bookings, and one probe search.
-  const setup: Setup = { env, dbUrl, external, gw, gwLog, pki, pkiJson, references };
+  const setup: Setup = { env, dbUrl, external, gw, gwLog, pki, pkiJson, references, flush };
   if (needs.slots) {
     esavOk(env, 'cert', 'issue', '--operator', BENCH_SIREN, '--scope', 'ftth', '--out', ftthClientDir);
     const ftthPki = benchPki(certsDir, ftthClientDir);
@@ -740,7 +750,7 @@ async function setUp(needs: { references: boolean; slots: boolean }): Promise<Se
   return setup;
 }
 
-function machineFacts(db: DbFacts, external: boolean): Report['machine'] {
+function machineFacts(db: DbFacts, external: boolean, flush: FlushFacts | undefined): Report['machine'] {
   return {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
@@ -749,6 +759,7 @@ function machineFacts(db: DbFacts, external: boolean): Report['machine'] {
     node: process.version,
     postgres: db.version,
     database: external ? 'DATABASE_URL' : 'embedded',
+    flush,
   };
 }
 
@@ -861,7 +872,7 @@ async function main(): Promise<number> {
   const report: Report = {
     date: started,
     settings: { seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, connections: SETTINGS.connections, logLevel: SETTINGS.logLevel, client: SETTINGS.client },
-    machine: machineFacts(db, setup.external),
+    machine: machineFacts(db, setup.external, setup.flush),
     db,
     gatewayWorkers: gatewayWorkers(),
     stateReferences: STATE_REFERENCES,
@@ -958,7 +969,7 @@ async function soak(): Promise<number> {
     connections: SETTINGS.connections,
     sampleSeconds: SETTINGS.soakSampleSeconds,
     logLevel: SETTINGS.logLevel,
-    machine: machineFacts(db, setup.external),
+    machine: machineFacts(db, setup.external, setup.flush),
     db,
     gatewayWorkers: gatewayWorkers(),
     result: m.result,

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { kbField, leastSquaresSlope, memoryFigures, secondHalfSlopePerMin, MB, type MemorySample } from '../../bench/memory.js';
 import { rssVerdicts } from '../../bench/memoryReport.js';
 import { MIX, MIX_SEED, mixSequence, scenarioByName, isMixed } from '../../bench/scenarios.js';
-import { BEGIN, END, projections, writeGeneratedPart, type Report } from '../../bench/report.js';
+import { BEGIN, END, machineLine, projections, writeGeneratedPart, type Report } from '../../bench/report.js';
+import { measureFlush } from '../../bench/diskFlush.js';
+import { readdirSync } from 'node:fs';
 import { BARS } from '../../bench/scenarios.js';
 import { SOAK_BEGIN, SOAK_END } from '../../bench/soak.js';
 
@@ -150,5 +152,32 @@ describe('bench: the projection under the bars', () => {
   it('says nothing for an operation whose echo row or CPU figure is missing', () => {
     const report = { machine: { cpus: 2 }, bars: BARS, rows: [rowOf('deposit@gateway', 4000, { targetCores: 1 }), rowOf('state@echo', 5000, {}), rowOf('state@gateway', 9000, {})] } as unknown as Report;
     expect(projections(report)).toEqual([]);
+  });
+});
+
+describe('bench: the disk\'s flush latency on the machine line', () => {
+  it('times each fdatasync of the probe, leaves no file behind, and fails on a folder that does not exist', () => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'esav-bench-flush-'));
+    try {
+      const f = measureFlush(dir, 20, 4096);
+      expect(f.count).toBe(20);
+      expect(f.bytes).toBe(4096);
+      expect(f.p50).toBeGreaterThan(0);
+      expect(f.p99).toBeGreaterThanOrEqual(f.p50);
+      expect(f.mean).toBeGreaterThan(0);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(() => measureFlush(join(dir, 'missing'), 1)).toThrow(/ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('is said after the database when measured, and not at all for a DATABASE_URL run', () => {
+    const machine = { cpus: 2, cpuModel: 'AMD EPYC', memGiB: 23.5, os: 'Linux 6 x64', node: 'v20.20.2', postgres: 'PostgreSQL 17.10', database: 'embedded' };
+    const db = { fsync: 'on', synchronousCommit: 'on' };
+    const flush = { count: 500, bytes: 8192, p50: 0.2751, p99: 0.5712, mean: 0.3 };
+    expect(machineLine({ machine: { ...machine, flush }, db })).toBe(
+      '2 x AMD EPYC, 23.5 GiB RAM, Linux 6 x64, Node v20.20.2, PostgreSQL 17.10 (embedded; fsync on, synchronous_commit on), disk: 8 KiB write + fdatasync p50 0.28 ms, p99 0.57 ms (500 calls, before the rows)',
+    );
+    expect(machineLine({ machine: { ...machine, database: 'DATABASE_URL' }, db })).not.toContain('disk:');
   });
 });
