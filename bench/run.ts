@@ -5,7 +5,8 @@
  * Every target and the load generator is its own process (the gateway: a primary and its
  * node:cluster workers, ESAV_WORKERS).
  *
- *   1. temp folder; the real gateway (`esav serve`, embedded PostgreSQL unless DATABASE_URL is set)
+ *   1. temp folder; the disk's flush latency there (bench/diskFlush.ts, embedded PostgreSQL only);
+ *      the real gateway (`esav serve`, embedded PostgreSQL unless DATABASE_URL is set)
  *   2. data through the real CLI: operator, prestation, client certificate; then STATE_REFERENCES
  *      real deposits on the gateway with that certificate, whose references the state query reads;
  *      for the slot search (slots@*): an ftth-scope certificate, SLOT_TECHNICIANS technicians in
