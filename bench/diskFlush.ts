@@ -8,6 +8,7 @@
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './window.js';
 
 export interface FlushFacts {
   /** Calls measured. */
@@ -23,7 +24,7 @@ export function measureFlush(dir: string, count = 500, bytes = 8192): FlushFacts
   const file = join(dir, `flush-probe-${process.pid}`);
   const block = Buffer.alloc(bytes, 0x5a);
   const fd = openSync(file, 'w');
-  const ms: number[] = [];
+  const ms = new Float64Array(count);
   try {
     // The first write allocates the file's blocks (PostgreSQL's WAL segments are preallocated too).
     writeSync(fd, block, 0, bytes, 0);
@@ -32,15 +33,14 @@ export function measureFlush(dir: string, count = 500, bytes = 8192): FlushFacts
       writeSync(fd, block, 0, bytes, 0);
       const t = performance.now();
       fdatasyncSync(fd);
-      ms.push(performance.now() - t);
+      ms[i] = performance.now() - t;
     }
   } finally {
     closeSync(fd);
     rmSync(file, { force: true });
   }
-  ms.sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
-  return { count, bytes, p50: at(0.5), p99: at(0.99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  ms.sort();
+  return { count, bytes, p50: percentile(ms, 50), p99: percentile(ms, 99), mean: ms.reduce((a, b) => a + b, 0) / count };
 }
 
 /** For the machine line: "disk: 8 KiB write + fdatasync p50 0.28 ms, p99 0.57 ms (500 calls)". */
