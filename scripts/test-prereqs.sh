@@ -5,10 +5,17 @@
 # scripts/zeep-check.sh, and so by .ci/run. As root with apt-get it installs what is missing, so that
 # the README's `npm ci && npm test` works on a fresh Debian machine; otherwise it says what to
 # install and lets the suite run: the tests that need a missing package fail, they never skip.
+# Arguments: the packages to see to (default both); the zeep check asks for python3-zeep only.
 set -u
 missing=()
-/usr/bin/python3 -c 'import zeep' 2>/dev/null || missing+=(python3-zeep)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ $# -gt 0 ] || set -- python3-zeep chromium
+for p in "$@"; do
+  case "$p" in
+    python3-zeep) /usr/bin/python3 -c 'import zeep' 2>/dev/null || missing+=(python3-zeep) ;;
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    *) echo "test prerequisites: unknown package $p" >&2; exit 2 ;;
+  esac
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "test prerequisites: installing Debian's ${missing[*]} (apt-get, once)" >&2

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-bash scripts/test-prereqs.sh
+bash scripts/test-prereqs.sh python3-zeep
 "$PY" -c 'import zeep' 2>/dev/null || { echo "python3-zeep is missing for $PY: apt-get install -y python3-zeep" >&2; exit 1; }
 work=$(mktemp -d); chmod 755 "$work"
 export ESAV_DATA_DIR="$work/data" ESAV_CERTS_DIR="$work/certs" ESAV_PORT=18643 ESAV_ADMIN_PORT=19664 ESAV_PG_PORT=15639 ESAV_WORKERS=1 ESAV_MAINTENANCE_NIGHTLY=off
